@@ -1,0 +1,65 @@
+package com.vtbatchsearch.batch;
+
+/**
+ * How far a batch has come: its distinct hashes by lookup state, and how many VirusTotal flags.
+ * Getter-style accessors so JSP EL and JSON see the same names.
+ */
+public final class BatchCounts {
+    private final long found;
+    private final int unique;
+    private final int done;
+    private final int pending;
+    private final int notFound;
+    private final int errors;
+    private final int malicious;
+    private final int suspicious;
+
+    public BatchCounts(long found, int unique, int done, int pending, int notFound, int errors,
+            int malicious, int suspicious) {
+        this.found = found;
+        this.unique = unique;
+        this.done = done;
+        this.pending = pending;
+        this.notFound = notFound;
+        this.errors = errors;
+        this.malicious = malicious;
+        this.suspicious = suspicious;
+    }
+
+    public long getFound() {
+        return found;
+    }
+
+    public int getUnique() {
+        return unique;
+    }
+
+    /** Hashes with a final answer: found, not on VirusTotal, or given up on with an error. */
+    public int getDone() {
+        return done;
+    }
+
+    public int getPending() {
+        return pending;
+    }
+
+    public int getNotFound() {
+        return notFound;
+    }
+
+    public int getErrors() {
+        return errors;
+    }
+
+    public int getMalicious() {
+        return malicious;
+    }
+
+    public int getSuspicious() {
+        return suspicious;
+    }
+
+    public int getPercentDone() {
+        return unique == 0 ? 100 : (int) Math.floor(100.0 * done / unique);
+    }
+}

@@ -1,0 +1,129 @@
+package com.vtbatchsearch.batch;
+
+import com.fasterxml.jackson.annotation.JsonIgnore;
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonPropertyOrder;
+import java.time.Instant;
+
+/**
+ * One distinct hash of a batch with the state of its lookup and, once answered, VirusTotal's verdict.
+ * Getter-style accessors so JSP EL and the JSON API see the same names.
+ */
+@JsonPropertyOrder({"hash", "type", "status", "malicious", "suspicious", "undetected", "harmless", "total",
+        "label", "name", "fileType", "sha256", "firstSeen", "lastAnalysis", "vtUrl", "error"})
+@JsonInclude(JsonInclude.Include.ALWAYS)
+public final class BatchItem {
+    public static final String PENDING = "pending";
+    public static final String DONE = "done";
+    public static final String NOT_FOUND = "not_found";
+    public static final String ERROR = "error";
+
+    private static final String VT_GUI_FILE = "https://www.virustotal.com/gui/file/";
+
+    private final String hash;
+    private final HashType type;
+    private final String status;
+    private final String error;
+    private final Verdict verdict;
+
+    /** The answer VirusTotal gave for a found file; null while pending, not found or failed. */
+    public record Verdict(int malicious, int suspicious, int undetected, int harmless, String label, String name,
+            String fileType, String sha256, Instant firstSeen, Instant lastAnalysis) {
+    }
+
+    public BatchItem(String hash, HashType type, String status, String error, Verdict verdict) {
+        this.hash = hash;
+        this.type = type;
+        this.status = status;
+        this.error = error;
+        this.verdict = verdict;
+    }
+
+    public String getHash() {
+        return hash;
+    }
+
+    /** md5, sha1 or sha256. */
+    public String getType() {
+        return type.name().toLowerCase(java.util.Locale.ROOT);
+    }
+
+    @JsonIgnore
+    public String getTypeLabel() {
+        return type.label();
+    }
+
+    public String getStatus() {
+        return status;
+    }
+
+    public String getError() {
+        return error;
+    }
+
+    public Integer getMalicious() {
+        return verdict == null ? null : verdict.malicious();
+    }
+
+    public Integer getSuspicious() {
+        return verdict == null ? null : verdict.suspicious();
+    }
+
+    public Integer getUndetected() {
+        return verdict == null ? null : verdict.undetected();
+    }
+
+    public Integer getHarmless() {
+        return verdict == null ? null : verdict.harmless();
+    }
+
+    /** Engines that gave a verdict: malicious + suspicious + undetected + harmless. */
+    public Integer getTotal() {
+        return verdict == null ? null
+                : verdict.malicious() + verdict.suspicious() + verdict.undetected() + verdict.harmless();
+    }
+
+    public String getLabel() {
+        return verdict == null ? null : verdict.label();
+    }
+
+    public String getName() {
+        return verdict == null ? null : verdict.name();
+    }
+
+    public String getFileType() {
+        return verdict == null ? null : verdict.fileType();
+    }
+
+    public String getSha256() {
+        return verdict == null ? (type == HashType.SHA256 ? hash : null) : verdict.sha256();
+    }
+
+    /** First submission to VirusTotal, ISO-8601 UTC. */
+    public String getFirstSeen() {
+        return verdict == null || verdict.firstSeen() == null ? null : verdict.firstSeen().toString();
+    }
+
+    /** Date of the last analysis, ISO-8601 UTC. */
+    public String getLastAnalysis() {
+        return verdict == null || verdict.lastAnalysis() == null ? null : verdict.lastAnalysis().toString();
+    }
+
+    /** First-seen day, for the page. */
+    @JsonIgnore
+    public String getFirstSeenDate() {
+        String firstSeen = getFirstSeen();
+        return firstSeen == null ? null : firstSeen.substring(0, 10);
+    }
+
+    /** VirusTotal's page for the file; before an answer, its page for the hash as uploaded. */
+    public String getVtUrl() {
+        String sha256 = getSha256();
+        return VT_GUI_FILE + (sha256 != null ? sha256 : hash);
+    }
+
+    @JsonIgnore
+    public boolean isFlagged() {
+        return verdict != null && verdict.malicious() > 0;
+    }
+}

@@ -1,0 +1,56 @@
+package com.vtbatchsearch.store;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+
+/** When each request to VirusTotal was sent, so the rate limit holds across restarts. */
+public final class CallLogRepository {
+    private final Database database;
+
+    public CallLogRepository(Database database) {
+        this.database = database;
+    }
+
+    public void record(Instant at) {
+        try (Connection c = database.connection();
+                PreparedStatement s = c.prepareStatement("INSERT INTO api_calls (called_at) VALUES (?)")) {
+            s.setLong(1, at.toEpochMilli());
+            s.executeUpdate();
+        } catch (SQLException e) {
+            throw new StoreException("cannot record a VirusTotal call", e);
+        }
+    }
+
+    /** Times of the calls made at or after {@code since}, oldest first. */
+    public List<Instant> since(Instant since) {
+        List<Instant> calls = new ArrayList<>();
+        try (Connection c = database.connection();
+                PreparedStatement s = c.prepareStatement(
+                        "SELECT called_at FROM api_calls WHERE called_at >= ? ORDER BY called_at")) {
+            s.setLong(1, since.toEpochMilli());
+            try (ResultSet r = s.executeQuery()) {
+                while (r.next()) {
+                    calls.add(Instant.ofEpochMilli(r.getLong(1)));
+                }
+            }
+        } catch (SQLException e) {
+            throw new StoreException("cannot read the VirusTotal call log", e);
+        }
+        return calls;
+    }
+
+    public void deleteBefore(Instant before) {
+        try (Connection c = database.connection();
+                PreparedStatement s = c.prepareStatement("DELETE FROM api_calls WHERE called_at < ?")) {
+            s.setLong(1, before.toEpochMilli());
+            s.executeUpdate();
+        } catch (SQLException e) {
+            throw new StoreException("cannot prune the VirusTotal call log", e);
+        }
+    }
+}

@@ -1,0 +1,100 @@
+package com.vtbatchsearch.web;
+
+import com.vtbatchsearch.batch.ExtractedHashes;
+import com.vtbatchsearch.batch.UploadReader;
+import com.vtbatchsearch.batch.UploadRejectedException;
+import jakarta.servlet.http.HttpServletRequest;
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.Locale;
+import org.apache.commons.fileupload2.core.FileItemInput;
+import org.apache.commons.fileupload2.core.FileItemInputIterator;
+import org.apache.commons.fileupload2.core.FileUploadException;
+import org.apache.commons.fileupload2.core.FileUploadSizeException;
+import org.apache.commons.fileupload2.jakarta.servlet6.JakartaServletFileUpload;
+
+/**
+ * Reads the hashes of an upload request as it streams in: the {@code file} and {@code text} parts of a
+ * multipart form through Commons FileUpload's streaming API, or a {@code text/plain} body. Nothing is
+ * buffered beyond a read buffer; other parts are skipped; over the size limit reading stops with a 413.
+ */
+final class UploadParser {
+    static final String FILE_FIELD = "file";
+    static final String TEXT_FIELD = "text";
+    /** Room for the multipart boundaries and headers around parts that together stay within the limit. */
+    private static final long MULTIPART_OVERHEAD = 64 * 1024;
+
+    private final long maxBytes;
+    private final int maxHashes;
+
+    UploadParser(long maxBytes, int maxHashes) {
+        this.maxBytes = maxBytes;
+        this.maxHashes = maxHashes;
+    }
+
+    static boolean isMultipart(HttpServletRequest request) {
+        return JakartaServletFileUpload.isMultipartContent(request);
+    }
+
+    static boolean isPlainText(HttpServletRequest request) {
+        String type = request.getContentType();
+        return type != null && type.toLowerCase(Locale.ROOT).startsWith("text/plain");
+    }
+
+    /** Reads a multipart form with a {@code file} part, a {@code text} part, or both. */
+    ExtractedHashes parseMultipart(HttpServletRequest request) throws IOException {
+        if (request.getContentLengthLong() > maxBytes + MULTIPART_OVERHEAD) {
+            throw UploadRejectedException.tooLarge(maxBytes);
+        }
+        JakartaServletFileUpload<?, ?> upload = new JakartaServletFileUpload<>();
+        upload.setMaxSize(maxBytes + MULTIPART_OVERHEAD);
+        upload.setMaxFileSize(maxBytes);
+        upload.setHeaderCharset(java.nio.charset.StandardCharsets.UTF_8);
+        UploadReader reader = new UploadReader(maxBytes, maxHashes);
+        try {
+            FileItemInputIterator parts = upload.getItemIterator(request);
+            while (parts.hasNext()) {
+                FileItemInput part = parts.next();
+                String field = part.getFieldName();
+                if (FILE_FIELD.equals(field) || TEXT_FIELD.equals(field)) {
+                    try (InputStream in = part.getInputStream()) {
+                        reader.read(in);
+                    }
+                }
+            }
+        } catch (FileUploadSizeException e) {
+            throw UploadRejectedException.tooLarge(maxBytes);
+        } catch (FileUploadException e) {
+            throw tooLargeOr(e, new UploadRejectedException(400, "The upload is not a readable multipart form: "
+                    + e.getMessage()));
+        } catch (IOException e) {
+            throw tooLargeOr(e, e);
+        }
+        return reader.finish();
+    }
+
+    /** Reads a {@code text/plain} request body. */
+    ExtractedHashes parseBody(HttpServletRequest request) throws IOException {
+        if (request.getContentLengthLong() > maxBytes) {
+            throw UploadRejectedException.tooLarge(maxBytes);
+        }
+        UploadReader reader = new UploadReader(maxBytes, maxHashes);
+        try (InputStream in = request.getInputStream()) {
+            reader.read(in);
+        }
+        return reader.finish();
+    }
+
+    /** FileUpload reports a size limit hit mid-stream as an IOException whose cause says so. */
+    private <E extends Exception> E tooLargeOr(Exception e, E otherwise) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof FileUploadSizeException) {
+                throw UploadRejectedException.tooLarge(maxBytes);
+            }
+            if (t instanceof UploadRejectedException rejected) {
+                throw rejected;
+            }
+        }
+        return otherwise;
+    }
+}

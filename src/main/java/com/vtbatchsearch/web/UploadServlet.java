@@ -1,0 +1,51 @@
+package com.vtbatchsearch.web;
+
+import com.vtbatchsearch.batch.BatchService;
+import com.vtbatchsearch.batch.UploadRejectedException;
+import jakarta.servlet.ServletException;
+import jakarta.servlet.http.HttpServlet;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+import java.io.IOException;
+
+/**
+ * {@code POST /upload}: the form's file and/or pasted text become a batch, and the browser is sent to
+ * its report (303). A rejected upload gets the form again with the reason and its status.
+ */
+public final class UploadServlet extends HttpServlet {
+    private final UploadParser parser;
+    private final BatchService batches;
+    private final UploadLimits limits;
+
+    public UploadServlet(UploadLimits limits, BatchService batches) {
+        this.parser = new UploadParser(limits.maxUploadBytes(), limits.getMaxHashesPerBatch());
+        this.batches = batches;
+        this.limits = limits;
+    }
+
+    @Override
+    protected void doGet(HttpServletRequest request, HttpServletResponse response) throws IOException {
+        response.sendRedirect(request.getContextPath() + "/");
+    }
+
+    @Override
+    protected void doPost(HttpServletRequest request, HttpServletResponse response)
+            throws ServletException, IOException {
+        request.setAttribute("limits", limits);
+        if (!UploadParser.isMultipart(request)) {
+            request.setAttribute("error", "Send the form as multipart/form-data, with a file or pasted text.");
+            Views.render(request, response, HttpServletResponse.SC_UNSUPPORTED_MEDIA_TYPE, "upload");
+            return;
+        }
+        BatchService.Submitted batch;
+        try {
+            batch = batches.submit(parser.parseMultipart(request));
+        } catch (UploadRejectedException e) {
+            request.setAttribute("error", e.getMessage());
+            Views.render(request, response, e.status(), "upload");
+            return;
+        }
+        response.setStatus(HttpServletResponse.SC_SEE_OTHER);
+        response.setHeader("Location", request.getContextPath() + "/report/" + batch.id());
+    }
+}

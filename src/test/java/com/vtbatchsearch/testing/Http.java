@@ -1,0 +1,68 @@
+package com.vtbatchsearch.testing;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.UUID;
+
+/** A plain HTTP client for tests that act as a browser or an API user; it never follows redirects. */
+public final class Http {
+    private final HttpClient client = HttpClient.newBuilder()
+            .followRedirects(HttpClient.Redirect.NEVER)
+            .connectTimeout(Duration.ofSeconds(5))
+            .build();
+    private final URI base;
+
+    public Http(URI base) {
+        this.base = base;
+    }
+
+    public URI uri(String path) {
+        String root = base.toString().endsWith("/") ? base.toString() : base + "/";
+        return URI.create(root + (path.startsWith("/") ? path.substring(1) : path));
+    }
+
+    public HttpResponse<String> get(String path) throws IOException, InterruptedException {
+        return client.send(HttpRequest.newBuilder(uri(path)).timeout(Duration.ofSeconds(30)).GET().build(),
+                HttpResponse.BodyHandlers.ofString());
+    }
+
+    public HttpResponse<String> post(String path, String contentType, byte[] body)
+            throws IOException, InterruptedException {
+        return client.send(HttpRequest.newBuilder(uri(path)).timeout(Duration.ofSeconds(60))
+                .header("Content-Type", contentType)
+                .POST(HttpRequest.BodyPublishers.ofByteArray(body)).build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    /** Posts a multipart form whose parts are (name, filename or null, bytes) triples. */
+    public HttpResponse<String> postMultipart(String path, Part... parts) throws IOException, InterruptedException {
+        String boundary = "----vtbatch" + UUID.randomUUID();
+        ByteArrayOutputStream body = new ByteArrayOutputStream();
+        for (Part part : parts) {
+            body.writeBytes(("--" + boundary + "\r\nContent-Disposition: form-data; name=\"" + part.name() + "\""
+                    + (part.filename() == null ? "" : "; filename=\"" + part.filename() + "\"")
+                    + "\r\nContent-Type: " + (part.filename() == null ? "text/plain; charset=UTF-8"
+                    : "application/octet-stream") + "\r\n\r\n").getBytes(StandardCharsets.UTF_8));
+            body.writeBytes(part.content());
+            body.writeBytes("\r\n".getBytes(StandardCharsets.UTF_8));
+        }
+        body.writeBytes(("--" + boundary + "--\r\n").getBytes(StandardCharsets.UTF_8));
+        return post(path, "multipart/form-data; boundary=" + boundary, body.toByteArray());
+    }
+
+    /** One part of a multipart form; a filename makes it a file part. */
+    public record Part(String name, String filename, byte[] content) {
+        public static Part file(String filename, byte[] content) {
+            return new Part("file", filename, content);
+        }
+
+        public static Part text(String text) {
+            return new Part("text", null, text.getBytes(StandardCharsets.UTF_8));
+        }
+    }
+}
