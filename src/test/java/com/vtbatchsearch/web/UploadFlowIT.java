@@ -55,7 +55,7 @@ class UploadFlowIT {
 
     private static FakeVirusTotal startFake() {
         try {
-            return new FakeVirusTotal();
+            return new FakeVirusTotal().perMinuteLimit(6000);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -105,6 +105,7 @@ class UploadFlowIT {
         batch.path("items").forEach(item -> byType.merge(item.path("type").asText(), 1, Integer::sum));
         assertEquals(Map.of("md5", 989, "sha1", 893, "sha256", 1175), byType);
         assertEquals(3057, VT.calls() - callsBefore, "one VirusTotal call per distinct hash");
+        assertEquals(0, VT.rateLimitedCalls(), "no call beyond the fake's 6,000 a minute");
 
         HttpResponse<String> again = http.postMultipart("/upload", Part.file("hash-iocs.txt", corpus));
         assertEquals(303, again.statusCode());
