@@ -62,8 +62,8 @@ public final class LookupStatus {
         }
         String rejection = keyRejection;
         if (rejection != null) {
-            return "VirusTotal rejected the API key (" + rejection + "): lookups are paused until the key in "
-                    + "VT_API_KEY is fixed and the app restarted.";
+            return "VirusTotal rejected the API key (" + rejection + "): lookups are paused and the key is tried "
+                    + "again every few minutes. Check VT_API_KEY.";
         }
         Instant until = pausedUntil();
         if (until != null) {

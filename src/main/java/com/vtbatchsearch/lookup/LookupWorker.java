@@ -91,9 +91,13 @@ public final class LookupWorker implements Runnable {
         return awaitStop(timeout);
     }
 
-    /** Asks the loop to end: it stops at its next wait, and puts the hash in hand back in the queue. */
+    /**
+     * Asks the loop to end: a request in flight is cut short, a wait ends, and the hash in hand goes
+     * back to the head of the queue.
+     */
     public void requestStop() {
         stopping = true;
+        client.abortInFlight();
         Thread running = thread;
         if (running != null) {
             running.interrupt();
@@ -161,7 +165,7 @@ public final class LookupWorker implements Runnable {
             queue.addAll(List.of(hash));
             status.pause(now.plus(settings.rateLimitPause()), "VirusTotal answered 429 " + limited.code());
             LOG.warning(() -> "VirusTotal answered 429 " + limited.code() + "; " + hash
-                    + " back at the tail, lookups paused for " + settings.rateLimitPause().toSeconds() + " s");
+                    + " back at the tail, lookups paused for " + settings.rateLimitPause().toMillis() + " ms");
         } else if (outcome instanceof LookupOutcome.Failed failed) {
             retryOrGiveUp(hash, state.get(), failed.reason(), now);
         }

@@ -11,6 +11,8 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import org.apache.hc.client5.http.classic.methods.HttpGet;
 import org.apache.hc.client5.http.config.ConnectionConfig;
 import org.apache.hc.client5.http.config.RequestConfig;
@@ -33,6 +35,7 @@ public final class VirusTotalClient implements AutoCloseable {
     private final String apiKey;
     private final CloseableHttpClient http;
     private final ObjectMapper json = new ObjectMapper();
+    private final Set<HttpGet> inFlight = ConcurrentHashMap.newKeySet();
 
     public VirusTotalClient(URI baseUrl, String apiKey, Duration timeout) {
         this.baseUrl = baseUrl;
@@ -61,6 +64,7 @@ public final class VirusTotalClient implements AutoCloseable {
         HttpGet get = new HttpGet(baseUrl.toString() + "/files/" + hash);
         get.setHeader("x-apikey", apiKey);
         get.setHeader("Accept", "application/json");
+        inFlight.add(get);
         try {
             return http.execute(get, response -> {
                 String body = response.getEntity() == null ? ""
@@ -70,7 +74,14 @@ public final class VirusTotalClient implements AutoCloseable {
         } catch (IOException e) {
             return new LookupOutcome.Failed("request failed: " + e.getClass().getSimpleName()
                     + (e.getMessage() == null ? "" : " " + e.getMessage()));
+        } finally {
+            inFlight.remove(get);
         }
+    }
+
+    /** Cuts short every request in flight; each returns {@code Failed}. Used on shutdown. */
+    public void abortInFlight() {
+        inFlight.forEach(HttpGet::cancel);
     }
 
     /** Maps a status and body to an outcome; package-private so each case is unit tested. */
@@ -84,7 +95,7 @@ public final class VirusTotalClient implements AutoCloseable {
         }
         String code = errorCode(body);
         String message = errorMessage(body, status);
-        if (status == 404 && (code == null || "NotFoundError".equals(code))) {
+        if (status == 404 && "NotFoundError".equals(code)) {
             return new LookupOutcome.NotFound();
         }
         if (status == 401 || status == 403 && ("WrongCredentialsError".equals(code) || "ForbiddenError".equals(code)

@@ -108,20 +108,22 @@ public final class LookupRepository {
     }
 
     public void saveNotFound(String hash, Instant now) {
-        update(hash, "UPDATE lookups SET status = 'not_found', error = NULL, sha256 = NULL, updated_at = ? WHERE hash = ?",
-                now);
+        update(hash, "UPDATE lookups SET status = 'not_found', error = NULL, sha256 = NULL, updated_at = ? "
+                + "WHERE hash = ? AND status = 'pending'", now);
     }
 
     /**
      * Counts a failed attempt. With {@code giveUp} the lookup ends as an error showing {@code reason};
-     * otherwise it stays pending.
+     * otherwise it stays pending. A lookup answered meanwhile (as another hash of the same file) is
+     * left as it is.
      *
      * @return the number of attempts made so far
      */
     public int recordFailure(String hash, String reason, boolean giveUp, Instant now) {
         try (Connection c = database.connection();
                 PreparedStatement s = c.prepareStatement(
-                        "UPDATE lookups SET attempts = attempts + 1, error = ?, status = ?, updated_at = ? WHERE hash = ?")) {
+                        "UPDATE lookups SET attempts = attempts + 1, error = ?, status = ?, updated_at = ? "
+                                + "WHERE hash = ? AND status = 'pending'")) {
             s.setString(1, reason);
             s.setString(2, giveUp ? "error" : "pending");
             s.setLong(3, now.toEpochMilli());

@@ -1,0 +1,206 @@
+package com.vtbatchsearch.app;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.vtbatchsearch.app.AppConfig.InvalidConfigException;
+import java.net.URI;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.ValueSource;
+
+class AppConfigTest {
+    private static final String KEY = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
+
+    private static InvalidConfigException invalid(Map<String, String> settings) {
+        return assertThrows(InvalidConfigException.class, () -> AppConfig.from(settings));
+    }
+
+    @Test
+    void defaultsApplyWhenNothingIsSet() {
+        AppConfig config = AppConfig.from(Map.of());
+
+        assertEquals(Optional.empty(), config.vtApiKey());
+        assertEquals(URI.create("https://www.virustotal.com/api/v3"), config.vtBaseUrl());
+        assertEquals(4, config.vtRequestsPerMinute());
+        assertEquals(500, config.vtRequestsPerDay());
+        assertEquals(30, config.vtTimeoutSeconds());
+        assertEquals(4, config.vtMaxAttempts());
+        assertEquals(5_000, config.vtRetryBaseMillis());
+        assertEquals(Optional.empty(), config.redisUrl());
+        assertEquals(Path.of(System.getProperty("user.home"), ".vt-batch-search"), config.dataDir());
+        assertEquals(10, config.maxUploadMb());
+        assertEquals(10L * 1024 * 1024, config.maxUploadBytes());
+        assertEquals(100_000, config.maxHashesPerBatch());
+    }
+
+    @Test
+    void blankValuesCountAsUnset() {
+        AppConfig config = AppConfig.from(Map.of("VT_API_KEY", "  ", "VT_REQUESTS_PER_MINUTE", "", "REDIS_URL", " "));
+
+        assertEquals(Optional.empty(), config.vtApiKey());
+        assertEquals(4, config.vtRequestsPerMinute());
+        assertEquals(Optional.empty(), config.redisUrl());
+    }
+
+    @Test
+    void everySettingIsRead() {
+        AppConfig config = AppConfig.from(Map.ofEntries(
+                Map.entry("VT_API_KEY", " " + KEY + " "),
+                Map.entry("VT_BASE_URL", "http://127.0.0.1:9999/api/v3/"),
+                Map.entry("VT_REQUESTS_PER_MINUTE", "1000"),
+                Map.entry("VT_REQUESTS_PER_DAY", "20000"),
+                Map.entry("VT_TIMEOUT_SECONDS", "5"),
+                Map.entry("VT_MAX_ATTEMPTS", "2"),
+                Map.entry("VT_RETRY_BASE_MS", "250"),
+                Map.entry("REDIS_URL", "redis://queue.internal:6380/2"),
+                Map.entry("DATA_DIR", "/var/lib/vt"),
+                Map.entry("MAX_UPLOAD_MB", "50"),
+                Map.entry("MAX_HASHES_PER_BATCH", "500")));
+
+        assertEquals(Optional.of(KEY), config.vtApiKey());
+        assertEquals(URI.create("http://127.0.0.1:9999/api/v3"), config.vtBaseUrl(), "trailing slash dropped");
+        assertEquals(1_000, config.vtRequestsPerMinute());
+        assertEquals(20_000, config.vtRequestsPerDay());
+        assertEquals(5, config.vtTimeoutSeconds());
+        assertEquals(2, config.vtMaxAttempts());
+        assertEquals(250, config.vtRetryBaseMillis());
+        assertEquals(Optional.of(URI.create("redis://queue.internal:6380/2")), config.redisUrl());
+        assertEquals(Path.of("/var/lib/vt"), config.dataDir());
+        assertEquals(50L * 1024 * 1024, config.maxUploadBytes());
+        assertEquals(500, config.maxHashesPerBatch());
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"VT_REQUESTS_PER_MINUTE", "VT_REQUESTS_PER_DAY", "VT_TIMEOUT_SECONDS", "VT_MAX_ATTEMPTS",
+        "VT_RETRY_BASE_MS", "MAX_UPLOAD_MB", "MAX_HASHES_PER_BATCH"})
+    void aNonNumberIsRejectedNamingTheSetting(String name) {
+        InvalidConfigException e = invalid(Map.of(name, "four"));
+
+        assertTrue(e.getMessage().contains(name), e.getMessage());
+        assertTrue(e.getMessage().contains("four"), e.getMessage());
+        assertEquals(1, e.problems().size());
+    }
+
+    @ParameterizedTest
+    @CsvSource({
+        "VT_REQUESTS_PER_MINUTE, 0",
+        "VT_REQUESTS_PER_MINUTE, -1",
+        "VT_REQUESTS_PER_DAY, 0",
+        "VT_TIMEOUT_SECONDS, 0",
+        "VT_TIMEOUT_SECONDS, 601",
+        "VT_MAX_ATTEMPTS, 0",
+        "VT_MAX_ATTEMPTS, 101",
+        "VT_RETRY_BASE_MS, 0",
+        "MAX_UPLOAD_MB, 0",
+        "MAX_UPLOAD_MB, 2048",
+        "MAX_HASHES_PER_BATCH, 0",
+        "MAX_HASHES_PER_BATCH, 10000001",
+    })
+    void aNumberOutOfRangeIsRejectedNamingTheSetting(String name, String value) {
+        InvalidConfigException e = invalid(Map.of(name, value));
+
+        assertTrue(e.getMessage().contains(name), e.getMessage());
+        assertTrue(e.getMessage().contains("between"), e.getMessage());
+    }
+
+    @Test
+    void aNumberTooBigForAnIntIsRejectedNotWrapped() {
+        InvalidConfigException e = invalid(Map.of("VT_REQUESTS_PER_DAY", "99999999999"));
+
+        assertTrue(e.getMessage().contains("VT_REQUESTS_PER_DAY"), e.getMessage());
+    }
+
+    @Test
+    void boundaryValuesAreAccepted() {
+        AppConfig config = AppConfig.from(Map.of("VT_TIMEOUT_SECONDS", "600", "VT_MAX_ATTEMPTS", "1",
+                "MAX_UPLOAD_MB", "2047"));
+
+        assertEquals(600, config.vtTimeoutSeconds());
+        assertEquals(1, config.vtMaxAttempts());
+        assertEquals(2047L * 1024 * 1024, config.maxUploadBytes());
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"www.virustotal.com/api/v3", "ftp://www.virustotal.com/api/v3", "http://", "https:///api/v3",
+        "http://bad host/api", "not a url"})
+    void aBadBaseUrlIsRejectedNamingTheSetting(String url) {
+        InvalidConfigException e = invalid(Map.of("VT_BASE_URL", url));
+
+        assertTrue(e.getMessage().contains("VT_BASE_URL"), e.getMessage());
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"localhost:6379", "http://x", "https://redis.example:6379", "redis:///0", "redis://bad host",
+        "127.0.0.1"})
+    void aBadRedisUrlIsRejectedNamingTheSetting(String url) {
+        InvalidConfigException e = invalid(Map.of("REDIS_URL", url));
+
+        assertTrue(e.getMessage().contains("REDIS_URL"), e.getMessage());
+    }
+
+    @Test
+    void aRedissUrlIsAccepted() {
+        AppConfig config = AppConfig.from(Map.of("REDIS_URL", "rediss://cache.example.com:6380"));
+
+        assertEquals(Optional.of(URI.create("rediss://cache.example.com:6380")), config.redisUrl());
+    }
+
+    @Test
+    void aBadRedisUrlWithAPasswordDoesNotPrintThePassword() {
+        InvalidConfigException e = invalid(Map.of("REDIS_URL", "http://:hunter2@redis:6379"));
+
+        assertFalse(e.getMessage().contains("hunter2"), e.getMessage());
+    }
+
+    @Test
+    void everyBadSettingIsReportedAtOnce() {
+        InvalidConfigException e = invalid(Map.of(
+                "VT_REQUESTS_PER_MINUTE", "lots",
+                "VT_TIMEOUT_SECONDS", "0",
+                "VT_BASE_URL", "ftp://x",
+                "REDIS_URL", "localhost:6379"));
+
+        assertEquals(4, e.problems().size(), e.problems().toString());
+        for (String name : new String[] {"VT_REQUESTS_PER_MINUTE", "VT_TIMEOUT_SECONDS", "VT_BASE_URL", "REDIS_URL"}) {
+            assertTrue(e.getMessage().contains(name), name + " missing from: " + e.getMessage());
+        }
+    }
+
+    @Test
+    void toStringNeverShowsTheApiKey() {
+        AppConfig config = AppConfig.from(Map.of("VT_API_KEY", KEY));
+
+        assertFalse(config.toString().contains(KEY), config.toString());
+        assertFalse(config.toString().contains(KEY.substring(0, 16)), config.toString());
+        assertTrue(config.toString().contains("vtApiKey=(set)"), config.toString());
+    }
+
+    @Test
+    void toStringSaysWhenTheKeyIsMissing() {
+        assertTrue(AppConfig.from(Map.of()).toString().contains("vtApiKey=(not set)"));
+    }
+
+    @Test
+    void toStringNeverShowsTheRedisPassword() {
+        AppConfig config = AppConfig.from(Map.of("REDIS_URL", "redis://default:hunter2@redis.internal:6379/0"));
+
+        String text = config.toString();
+        assertFalse(text.contains("hunter2"), text);
+        assertFalse(text.contains("default:"), text);
+        assertTrue(text.contains("redis://redis.internal:6379/0"), text);
+    }
+
+    @Test
+    void theSourceIsAskedForEachSettingByName() {
+        AppConfig config = AppConfig.from(name -> name.equals("VT_MAX_ATTEMPTS") ? "7" : null);
+
+        assertEquals(7, config.vtMaxAttempts());
+    }
+}

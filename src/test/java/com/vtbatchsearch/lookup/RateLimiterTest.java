@@ -1,0 +1,198 @@
+package com.vtbatchsearch.lookup;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.vtbatchsearch.testing.MutableClock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+
+class RateLimiterTest {
+    private static final Instant T0 = Instant.parse("2024-05-01T10:00:00Z");
+
+    private final MutableClock clock = new MutableClock(T0);
+    private final List<Instant> recorded = new ArrayList<>();
+
+    private RateLimiter limiter(int perMinute, int perDay, List<Instant> history) {
+        return new RateLimiter(perMinute, perDay, clock, history, recorded::add);
+    }
+
+    private static Instant at(String iso) {
+        return Instant.parse(iso);
+    }
+
+    @Test
+    void permitsUpToPerMinuteThenNamesTheInstantTheOldestCallLeavesTheWindow() {
+        RateLimiter limiter = limiter(3, 1_000, List.of());
+
+        assertEquals(Optional.empty(), limiter.tryAcquire());
+        clock.advance(Duration.ofSeconds(10));
+        assertEquals(Optional.empty(), limiter.tryAcquire());
+        clock.advance(Duration.ofSeconds(10));
+        assertEquals(Optional.empty(), limiter.tryAcquire());
+        clock.advance(Duration.ofSeconds(10));
+
+        assertEquals(Optional.of(T0.plusSeconds(60)), limiter.tryAcquire());
+    }
+
+    @Test
+    void noPermitOneMillisecondBeforeTheNamedInstantAndOneExactlyAtIt() {
+        RateLimiter limiter = limiter(2, 1_000, List.of());
+        limiter.tryAcquire();
+        clock.advance(Duration.ofSeconds(5));
+        limiter.tryAcquire();
+
+        Instant free = limiter.tryAcquire().orElseThrow();
+        clock.set(free.minusMillis(1));
+        assertEquals(Optional.of(free), limiter.tryAcquire());
+
+        clock.set(free);
+        assertEquals(Optional.empty(), limiter.tryAcquire());
+        // the window now holds T0+5 s and T0+60 s: the next permit frees at T0+65 s
+        assertEquals(Optional.of(T0.plusSeconds(65)), limiter.tryAcquire());
+    }
+
+    @Test
+    void neverMoreThanPerMinuteInAnySixtySecondWindow() {
+        int perMinute = 4;
+        RateLimiter limiter = limiter(perMinute, 1_000_000, List.of());
+        Random random = new Random(42);
+        List<Instant> granted = new ArrayList<>();
+
+        for (int i = 0; i < 5_000; i++) {
+            Optional<Instant> next = limiter.tryAcquire();
+            if (next.isEmpty()) {
+                granted.add(clock.instant());
+            } else {
+                assertTrue(next.get().isAfter(clock.instant()), "the next free instant lies in the future");
+            }
+            clock.advance(Duration.ofMillis(random.nextInt(20_000)));
+        }
+
+        assertTrue(granted.size() > 100, "the test granted too few permits to mean anything: " + granted.size());
+        for (int i = perMinute; i < granted.size(); i++) {
+            Duration span = Duration.between(granted.get(i - perMinute), granted.get(i));
+            assertFalse(span.compareTo(Duration.ofSeconds(60)) < 0,
+                    (perMinute + 1) + " permits within " + span + " ending at " + granted.get(i));
+        }
+    }
+
+    @Test
+    void usedThisMinuteDropsAsCallsLeaveTheWindow() {
+        RateLimiter limiter = limiter(5, 1_000, List.of());
+        limiter.tryAcquire();
+        clock.advance(Duration.ofSeconds(30));
+        limiter.tryAcquire();
+        assertEquals(2, limiter.usedThisMinute());
+
+        clock.advance(Duration.ofSeconds(30));
+        assertEquals(1, limiter.usedThisMinute());
+        clock.advance(Duration.ofSeconds(30));
+        assertEquals(0, limiter.usedThisMinute());
+    }
+
+    @Test
+    void theDailyBudgetEndsWithTheNextUtcMidnight() {
+        clock.set(at("2024-05-01T23:58:00Z"));
+        RateLimiter limiter = limiter(100, 2, List.of());
+        limiter.tryAcquire();
+        limiter.tryAcquire();
+
+        assertEquals(Optional.of(at("2024-05-02T00:00:00Z")), limiter.tryAcquire());
+        clock.set(at("2024-05-01T23:59:59.999Z"));
+        assertEquals(Optional.of(at("2024-05-02T00:00:00Z")), limiter.tryAcquire());
+        assertEquals(2, limiter.usedToday());
+    }
+
+    @Test
+    void theDailyBudgetResetsAtUtcMidnight() {
+        clock.set(at("2024-05-01T23:58:00Z"));
+        RateLimiter limiter = limiter(100, 2, List.of());
+        limiter.tryAcquire();
+        limiter.tryAcquire();
+
+        clock.set(at("2024-05-02T00:00:00Z"));
+
+        assertEquals(0, limiter.usedToday());
+        assertEquals(Optional.empty(), limiter.tryAcquire());
+        assertEquals(Optional.empty(), limiter.tryAcquire());
+        assertEquals(Optional.of(at("2024-05-03T00:00:00Z")), limiter.tryAcquire());
+    }
+
+    @Test
+    void startOfNextUtcDayIsMidnightAfterNow() {
+        assertEquals(at("2024-05-02T00:00:00Z"), RateLimiter.startOfNextUtcDay(at("2024-05-01T00:00:00Z")));
+        assertEquals(at("2024-05-02T00:00:00Z"), RateLimiter.startOfNextUtcDay(at("2024-05-01T23:59:59.999Z")));
+        assertEquals(at("2024-03-01T00:00:00Z"), RateLimiter.startOfNextUtcDay(at("2024-02-29T12:00:00Z")));
+    }
+
+    @Test
+    void recentCallsFromAPreviousRunCountAgainstTheMinute() {
+        List<Instant> history = List.of(T0.minusSeconds(50), T0.minusSeconds(40), T0.minusSeconds(30));
+        RateLimiter limiter = limiter(3, 1_000, history);
+
+        assertEquals(3, limiter.usedThisMinute());
+        assertEquals(Optional.of(T0.plusSeconds(10)), limiter.tryAcquire());
+        assertTrue(recorded.isEmpty(), "history is not recorded again");
+    }
+
+    @Test
+    void historyOlderThanAMinuteCountsOnlyAgainstTheDay() {
+        List<Instant> history = List.of(
+                at("2024-04-30T23:00:00Z"),  // yesterday: counts for nothing
+                at("2024-05-01T01:00:00Z"),
+                at("2024-05-01T09:00:00Z"),
+                T0.minusSeconds(20));
+        RateLimiter limiter = limiter(2, 4, history);
+
+        assertEquals(3, limiter.usedToday());
+        assertEquals(1, limiter.usedThisMinute());
+        assertEquals(Optional.empty(), limiter.tryAcquire());
+        clock.advance(Duration.ofMinutes(5));
+        assertEquals(Optional.of(at("2024-05-02T00:00:00Z")), limiter.tryAcquire());
+    }
+
+    @Test
+    void historyLongerThanTheMinuteLimitKeepsTheNewestCalls() {
+        List<Instant> history = List.of(T0.minusSeconds(50), T0.minusSeconds(40), T0.minusSeconds(30),
+                T0.minusSeconds(20));
+        RateLimiter limiter = limiter(2, 1_000, history);
+
+        // the two newest calls (T0-30 s, T0-20 s) fill the window; the first frees at T0+30 s
+        assertEquals(Optional.of(T0.plusSeconds(30)), limiter.tryAcquire());
+    }
+
+    @Test
+    void theRecorderSeesEachPermitAndNothingElse() {
+        RateLimiter limiter = limiter(2, 1_000, List.of());
+        limiter.tryAcquire();
+        clock.advance(Duration.ofSeconds(1));
+        limiter.tryAcquire();
+        clock.advance(Duration.ofSeconds(1));
+        limiter.tryAcquire(); // refused
+        clock.set(T0.plusSeconds(60));
+        limiter.tryAcquire();
+
+        assertEquals(List.of(T0, T0.plusSeconds(1), T0.plusSeconds(60)), recorded);
+    }
+
+    @Test
+    void exhaustTodaySpendsTheRestOfTheDayUntilMidnight() {
+        RateLimiter limiter = limiter(10, 500, List.of());
+        limiter.tryAcquire();
+
+        limiter.exhaustToday();
+
+        assertEquals(500, limiter.usedToday());
+        assertEquals(Optional.of(at("2024-05-02T00:00:00Z")), limiter.tryAcquire());
+        clock.set(at("2024-05-02T00:00:00Z"));
+        assertEquals(Optional.empty(), limiter.tryAcquire());
+        assertEquals(1, limiter.usedToday());
+    }
+}

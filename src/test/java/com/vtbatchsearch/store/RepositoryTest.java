@@ -1,0 +1,457 @@
+package com.vtbatchsearch.store;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.vtbatchsearch.batch.Batch;
+import com.vtbatchsearch.batch.BatchCounts;
+import com.vtbatchsearch.batch.BatchItem;
+import com.vtbatchsearch.batch.ExtractedHashes;
+import com.vtbatchsearch.batch.HashType;
+import com.vtbatchsearch.lookup.FileReport;
+import com.vtbatchsearch.store.LookupRepository.LookupState;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class RepositoryTest {
+    private static final Instant T0 = Instant.parse("2024-05-01T10:00:00Z");
+
+    @TempDir
+    Path dataDir;
+
+    private Database database;
+    private BatchRepository batches;
+    private LookupRepository lookups;
+    private CallLogRepository callLog;
+
+    @BeforeEach
+    void open() {
+        database = Database.openSqlite(dataDir);
+        batches = new BatchRepository(database);
+        lookups = new LookupRepository(database);
+        callLog = new CallLogRepository(database);
+    }
+
+    @AfterEach
+    void close() {
+        database.close();
+    }
+
+    /** A distinct hash of the given type, derived from {@code seed}. */
+    static String hash(HashType type, String seed) {
+        String algorithm = switch (type) {
+            case MD5 -> "MD5";
+            case SHA1 -> "SHA-1";
+            case SHA256 -> "SHA-256";
+        };
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance(algorithm).digest(seed.getBytes()));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    static ExtractedHashes extracted(String... hashes) {
+        Map<String, HashType> distinct = new LinkedHashMap<>();
+        for (String h : hashes) {
+            distinct.putIfAbsent(h, HashType.of(h).orElseThrow());
+        }
+        return new ExtractedHashes(distinct, hashes.length);
+    }
+
+    static FileReport report(String sha256, String md5, String sha1, int malicious) {
+        return new FileReport(sha256, md5, sha1, malicious, 1, 60, 2, "trojan.test/x", "sample.exe", "Win32 EXE",
+                Instant.ofEpochSecond(1_500_000_000L), Instant.ofEpochSecond(1_700_000_000L), -5,
+                List.of("peexe", "signed"), "{\"data\":{}}");
+    }
+
+    private String newBatch(List<String> queued, String... hashes) {
+        String id = UUID.randomUUID().toString();
+        queued.addAll(batches.create(id, T0, extracted(hashes)));
+        return id;
+    }
+
+    private String status(String hash) {
+        return lookups.find(hash).map(LookupState::status).orElse(null);
+    }
+
+    // --- BatchRepository
+
+    @Test
+    void aNewBatchMakesEveryHashPending() {
+        String a = hash(HashType.MD5, "a");
+        String b = hash(HashType.SHA1, "b");
+        String c = hash(HashType.SHA256, "c");
+
+        List<String> queued = batches.create(UUID.randomUUID().toString(), T0, extracted(a, b, c, a));
+
+        assertEquals(List.of(a, b, c), queued);
+        assertEquals("pending", status(a));
+        assertEquals(java.util.Set.of(a, b, c), java.util.Set.copyOf(lookups.pendingHashes()));
+    }
+
+    @Test
+    void aSecondBatchQueuesOnlyTheHashesNotYetKnown() {
+        String a = hash(HashType.MD5, "a");
+        String b = hash(HashType.MD5, "b");
+        String c = hash(HashType.MD5, "c");
+        batches.create(UUID.randomUUID().toString(), T0, extracted(a, b));
+
+        List<String> queued = batches.create(UUID.randomUUID().toString(), T0.plusSeconds(1), extracted(b, c, a));
+
+        assertEquals(List.of(c), queued);
+    }
+
+    @Test
+    void hashesAlreadyAnsweredAreNotQueuedAgain() {
+        String found = hash(HashType.SHA256, "found");
+        String missing = hash(HashType.MD5, "missing");
+        batches.create(UUID.randomUUID().toString(), T0, extracted(found, missing));
+        lookups.saveFound(found, report(found, null, null, 0), T0);
+        lookups.saveNotFound(missing, T0);
+
+        List<String> queued = batches.create(UUID.randomUUID().toString(), T0, extracted(found, missing));
+
+        assertEquals(List.of(), queued);
+        assertEquals("done", status(found));
+        assertEquals("not_found", status(missing));
+    }
+
+    @Test
+    void aHashThatEndedInErrorIsPendingAgainInANewBatch() {
+        String a = hash(HashType.SHA1, "a");
+        batches.create(UUID.randomUUID().toString(), T0, extracted(a));
+        lookups.recordFailure(a, "HTTP 500", true, T0);
+        assertEquals("error", status(a));
+
+        List<String> queued = batches.create(UUID.randomUUID().toString(), T0.plusSeconds(5), extracted(a));
+
+        assertEquals(List.of(a), queued);
+        assertEquals(Optional.of(new LookupState(a, "pending", 0)), lookups.find(a));
+        assertEquals(List.of(a), lookups.pendingHashes());
+    }
+
+    @Test
+    void findReturnsTheStoredBatch() {
+        String a = hash(HashType.MD5, "a");
+        String b = hash(HashType.MD5, "b");
+        String id = UUID.randomUUID().toString();
+        batches.create(id, T0, extracted(a, b, a, a));
+
+        Batch batch = batches.find(id).orElseThrow();
+
+        assertEquals(id, batch.getId());
+        assertEquals(T0, batch.getCreatedAt());
+        assertEquals(4, batch.getFound());
+        assertEquals(2, batch.getUnique());
+        assertEquals(Optional.empty(), batches.find(UUID.randomUUID().toString()));
+        assertEquals(1, batches.countBatches());
+    }
+
+    @Test
+    void itemsComeInOrderOfFirstAppearanceWithTheirState() {
+        String sha256 = hash(HashType.SHA256, "x");
+        String md5 = hash(HashType.MD5, "y");
+        String sha1 = hash(HashType.SHA1, "z");
+        String id = newBatch(new ArrayList<>(), sha256, md5, sha1);
+        lookups.saveFound(sha256, report(sha256, null, null, 9), T0);
+        lookups.saveNotFound(md5, T0);
+
+        List<BatchItem> items = batches.items(id);
+
+        assertEquals(List.of(sha256, md5, sha1), items.stream().map(BatchItem::getHash).toList());
+        assertEquals(List.of("sha256", "md5", "sha1"), items.stream().map(BatchItem::getType).toList());
+        assertEquals(List.of("done", "not_found", "pending"), items.stream().map(BatchItem::getStatus).toList());
+        BatchItem done = items.get(0);
+        assertEquals(9, done.getMalicious());
+        assertEquals(1, done.getSuspicious());
+        assertEquals(60, done.getUndetected());
+        assertEquals(2, done.getHarmless());
+        assertEquals(72, done.getTotal());
+        assertEquals("trojan.test/x", done.getLabel());
+        assertEquals("sample.exe", done.getName());
+        assertEquals("Win32 EXE", done.getFileType());
+        assertEquals(sha256, done.getSha256());
+        assertEquals(Instant.ofEpochSecond(1_500_000_000L).toString(), done.getFirstSeen());
+        assertEquals(Instant.ofEpochSecond(1_700_000_000L).toString(), done.getLastAnalysis());
+        assertNull(items.get(1).getMalicious());
+        assertNull(items.get(2).getMalicious());
+    }
+
+    @Test
+    void countsTallyTheLookupStatesOfABatch() {
+        String malicious = hash(HashType.SHA256, "malicious");
+        String suspicious = hash(HashType.SHA256, "suspicious");
+        String missing = hash(HashType.MD5, "missing");
+        String failed = hash(HashType.MD5, "failed");
+        String pending = hash(HashType.SHA1, "pending");
+        String id = newBatch(new ArrayList<>(), malicious, suspicious, missing, failed, pending, pending);
+        lookups.saveFound(malicious, report(malicious, null, null, 3), T0);
+        lookups.saveFound(suspicious, report(suspicious, null, null, 0), T0);
+        lookups.saveNotFound(missing, T0);
+        lookups.recordFailure(failed, "HTTP 503", true, T0);
+
+        BatchCounts counts = batches.counts(batches.find(id).orElseThrow());
+
+        assertEquals(6, counts.getFound());
+        assertEquals(5, counts.getUnique());
+        assertEquals(4, counts.getDone());
+        assertEquals(1, counts.getPending());
+        assertEquals(1, counts.getNotFound());
+        assertEquals(1, counts.getErrors());
+        assertEquals(1, counts.getMalicious());
+        assertEquals(1, counts.getSuspicious());
+        assertEquals(80, counts.getPercentDone());
+    }
+
+    // --- LookupRepository
+
+    @Test
+    void savingAnAnswerMarksTheFilesOtherHashesDone() {
+        String md5 = hash(HashType.MD5, "file");
+        String sha1 = hash(HashType.SHA1, "file");
+        String sha256 = hash(HashType.SHA256, "file");
+        newBatch(new ArrayList<>(), md5, sha1);
+
+        lookups.saveFound(md5, report(sha256, md5, sha1, 5), T0);
+
+        assertEquals("done", status(md5));
+        assertEquals("done", status(sha1));
+        assertEquals("done", status(sha256));
+        assertEquals(List.of(), lookups.pendingHashes());
+    }
+
+    @Test
+    void aNewBatchWithAnAliasOfAnAnsweredFileQueuesNothingAndShowsTheAnswer() {
+        String md5 = hash(HashType.MD5, "file");
+        String sha1 = hash(HashType.SHA1, "file");
+        String sha256 = hash(HashType.SHA256, "file");
+        newBatch(new ArrayList<>(), md5);
+        lookups.saveFound(md5, report(sha256, md5, sha1, 5), T0);
+
+        List<String> queued = new ArrayList<>();
+        String id = newBatch(queued, sha256, sha1);
+
+        assertEquals(List.of(), queued);
+        List<BatchItem> items = batches.items(id);
+        assertEquals(List.of("done", "done"), items.stream().map(BatchItem::getStatus).toList());
+        assertEquals(5, items.get(1).getMalicious());
+        assertEquals(sha256, items.get(1).getSha256());
+    }
+
+    @Test
+    void theQueriedHashIsDoneEvenWhenTheAnswerDoesNotNameIt() {
+        String queried = hash(HashType.MD5, "odd");
+        String sha256 = hash(HashType.SHA256, "odd");
+        newBatch(new ArrayList<>(), queried);
+
+        lookups.saveFound(queried, report(sha256, null, null, 0), T0);
+
+        assertEquals("done", status(queried));
+    }
+
+    @Test
+    void savingTheSameFileTwiceUpdatesIt() {
+        String sha256 = hash(HashType.SHA256, "again");
+        String id = newBatch(new ArrayList<>(), sha256);
+        lookups.saveFound(sha256, report(sha256, null, null, 1), T0);
+
+        lookups.saveFound(sha256, report(sha256, null, null, 4), T0.plusSeconds(60));
+
+        assertEquals(4, batches.items(id).get(0).getMalicious());
+    }
+
+    @Test
+    void saveNotFoundEndsTheLookup() {
+        String a = hash(HashType.SHA1, "a");
+        newBatch(new ArrayList<>(), a);
+        lookups.recordFailure(a, "timeout", false, T0);
+
+        lookups.saveNotFound(a, T0.plusSeconds(1));
+
+        assertEquals("not_found", status(a));
+        assertEquals(List.of(), lookups.pendingHashes());
+    }
+
+    @Test
+    void recordFailureCountsAttemptsAndKeepsTheHashPending() {
+        String a = hash(HashType.MD5, "a");
+        String id = newBatch(new ArrayList<>(), a);
+
+        assertEquals(1, lookups.recordFailure(a, "HTTP 500", false, T0));
+        assertEquals(2, lookups.recordFailure(a, "HTTP 502", false, T0.plusSeconds(1)));
+
+        assertEquals(Optional.of(new LookupState(a, "pending", 2)), lookups.find(a));
+        assertEquals(List.of(a), lookups.pendingHashes());
+        assertEquals("HTTP 502", batches.items(id).get(0).getError());
+    }
+
+    @Test
+    void recordFailureWithGiveUpEndsTheLookupAsAnErrorWithTheReason() {
+        String a = hash(HashType.MD5, "a");
+        String id = newBatch(new ArrayList<>(), a);
+        lookups.recordFailure(a, "HTTP 500", false, T0);
+
+        int attempts = lookups.recordFailure(a, "VirusTotal answered HTTP 500: boom", true, T0);
+
+        assertEquals(2, attempts);
+        assertEquals("error", status(a));
+        assertEquals(List.of(), lookups.pendingHashes());
+        BatchItem item = batches.items(id).get(0);
+        assertEquals("error", item.getStatus());
+        assertEquals("VirusTotal answered HTTP 500: boom", item.getError());
+    }
+
+    @Test
+    void findOfAnUnknownHashIsEmpty() {
+        assertEquals(Optional.empty(), lookups.find(hash(HashType.MD5, "never")));
+    }
+
+    @Test
+    void pendingHashesAreListedOldestFirst() {
+        String late = hash(HashType.MD5, "late");
+        String early = hash(HashType.MD5, "early");
+        String done = hash(HashType.MD5, "done");
+        batches.create(UUID.randomUUID().toString(), T0.plusSeconds(10), extracted(late));
+        batches.create(UUID.randomUUID().toString(), T0, extracted(early, done));
+        lookups.saveNotFound(done, T0);
+
+        assertEquals(List.of(early, late), lookups.pendingHashes());
+    }
+
+    // --- CallLogRepository
+
+    @Test
+    void theCallLogReturnsCallsSinceAnInstantOldestFirst() {
+        callLog.record(T0.plusSeconds(2));
+        callLog.record(T0);
+        callLog.record(T0.minusSeconds(1));
+
+        assertEquals(List.of(T0, T0.plusSeconds(2)), callLog.since(T0));
+        assertEquals(List.of(T0.minusSeconds(1), T0, T0.plusSeconds(2)), callLog.since(Instant.EPOCH));
+    }
+
+    @Test
+    void theCallLogKeepsMillisecondPrecision() {
+        Instant at = T0.plusMillis(123);
+        callLog.record(at);
+
+        assertEquals(List.of(at), callLog.since(at));
+    }
+
+    @Test
+    void deleteBeforeRemovesOnlyOlderCalls() {
+        callLog.record(T0.minusSeconds(60));
+        callLog.record(T0.minusMillis(1));
+        callLog.record(T0);
+        callLog.record(T0.plusSeconds(60));
+
+        callLog.deleteBefore(T0);
+
+        assertEquals(List.of(T0, T0.plusSeconds(60)), callLog.since(Instant.EPOCH));
+    }
+
+    // --- concurrency
+
+    @Test
+    void concurrentUploadsAndAnswersDoNotFail() throws Exception {
+        int writers = 4;
+        int batchesPerWriter = 15;
+        List<String> shared = new ArrayList<>();
+        for (int i = 0; i < 40; i++) {
+            shared.add(hash(HashType.SHA256, "shared" + i));
+        }
+        ExecutorService pool = Executors.newFixedThreadPool(writers + 1);
+        try {
+            List<Callable<Integer>> tasks = new ArrayList<>();
+            for (int w = 0; w < writers; w++) {
+                int writer = w;
+                tasks.add(() -> {
+                    int queued = 0;
+                    for (int b = 0; b < batchesPerWriter; b++) {
+                        List<String> hashes = new ArrayList<>(shared);
+                        for (int i = 0; i < 20; i++) {
+                            hashes.add(hash(HashType.MD5, "w" + writer + "b" + b + "i" + i));
+                        }
+                        queued += batches.create(UUID.randomUUID().toString(), Instant.now(),
+                                extracted(hashes.toArray(String[]::new))).size();
+                    }
+                    return queued;
+                });
+            }
+            tasks.add(() -> {
+                int saved = 0;
+                for (int round = 0; round < 3; round++) {
+                    for (String h : lookups.pendingHashes()) {
+                        lookups.saveFound(h, report(h.length() == 64 ? h : hash(HashType.SHA256, h), null, null, 1),
+                                Instant.now());
+                        saved++;
+                    }
+                }
+                return saved;
+            });
+            List<Future<Integer>> results = new ArrayList<>();
+            for (Callable<Integer> task : tasks) {
+                results.add(pool.submit(task));
+            }
+            for (Future<Integer> result : results) {
+                result.get(50, TimeUnit.SECONDS); // rethrows any exception of the task
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+
+        assertEquals(writers * batchesPerWriter, batches.countBatches());
+        for (String h : shared) {
+            String state = status(h);
+            assertTrue("pending".equals(state) || "done".equals(state), h + " is " + state);
+        }
+        for (int w = 0; w < writers; w++) {
+            assertTrue(lookups.find(hash(HashType.MD5, "w" + w + "b0i0")).isPresent());
+        }
+    }
+
+    @Test
+    void eachSharedHashIsQueuedByExactlyOneOfConcurrentUploads() throws Exception {
+        List<String> shared = new ArrayList<>();
+        for (int i = 0; i < 50; i++) {
+            shared.add(hash(HashType.SHA1, "one-queue" + i));
+        }
+        ExecutorService pool = Executors.newFixedThreadPool(4);
+        List<Future<List<String>>> results = new ArrayList<>();
+        try {
+            for (int w = 0; w < 4; w++) {
+                results.add(pool.submit(() -> batches.create(UUID.randomUUID().toString(), Instant.now(),
+                        extracted(shared.toArray(String[]::new)))));
+            }
+            List<String> allQueued = new ArrayList<>();
+            for (Future<List<String>> result : results) {
+                allQueued.addAll(result.get(50, TimeUnit.SECONDS));
+            }
+
+            assertEquals(shared.size(), allQueued.size(), "a hash was queued twice or not at all");
+            assertEquals(new java.util.HashSet<>(shared), new java.util.HashSet<>(allQueued));
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+}
