@@ -31,6 +31,14 @@
     <c:out value="${counts.done}"/> of <c:out value="${counts.unique}"/> looked up
     <c:if test="${report.pending}">· this page refreshes every <c:out value="${refreshSeconds}"/> s</c:if>
   </p>
+  <c:if test="${report.pending}">
+    <p class="eta" id="eta"><c:out value="${report.progress.lookupsToGo}"/> lookups to go (this batch's and the other
+      batches' turns meanwhile)<c:if test="${not empty report.progress.etaText}">, done in
+      <c:out value="${report.progress.etaText}"/></c:if>.</p>
+  </c:if>
+  <form method="post" action="${pageContext.request.contextPath}/report/${report.batch.id}/refresh">
+    <button type="submit">Look up stale answers again</button>
+  </form>
   <p><a href="${pageContext.request.contextPath}/api/batches/${report.batch.id}">JSON</a></p>
 
   <table class="items">
@@ -52,6 +60,7 @@
             <c:when test="${item.status == 'error'}"><span title="<c:out value='${item.error}'/>">error</span></c:when>
             <c:otherwise>pending</c:otherwise>
           </c:choose>
+          <c:if test="${item.stale}"><span class="stale">stale<c:if test="${item.refreshing}">, refreshing</c:if></span></c:if>
         </td>
         <td class="num"><c:if test="${item.status == 'done'}"><c:out value="${item.malicious}"/>/<c:out value="${item.total}"/></c:if></td>
         <td><c:out value="${item.label}"/></td>

@@ -21,6 +21,9 @@ public record AppConfig(
         int vtTimeoutSeconds,
         int vtMaxAttempts,
         long vtRetryBaseMillis,
+        int vtWorkers,
+        int cacheTtlDays,
+        int notFoundTtlHours,
         Optional<URI> redisUrl,
         Path dataDir,
         int maxUploadMb,
@@ -55,6 +58,9 @@ public record AppConfig(
         int timeout = reader.integer("VT_TIMEOUT_SECONDS", 30, 1, 600);
         int attempts = reader.integer("VT_MAX_ATTEMPTS", 4, 1, 100);
         int retryBase = reader.integer("VT_RETRY_BASE_MS", 5_000, 1, 3_600_000);
+        int workers = reader.integer("VT_WORKERS", 2, 1, 16);
+        int cacheTtlDays = reader.integer("CACHE_TTL_DAYS", 7, 1, 3650);
+        int notFoundTtlHours = reader.integer("NOT_FOUND_TTL_HOURS", 24, 1, 87_600);
         Optional<URI> redis = reader.redisUrl("REDIS_URL");
         Path dataDir = reader.path("DATA_DIR", Path.of(System.getProperty("user.home"), ".vt-batch-search"));
         int maxUpload = reader.integer("MAX_UPLOAD_MB", 10, 1, 2047);
@@ -62,8 +68,8 @@ public record AppConfig(
         if (!reader.errors.isEmpty()) {
             throw new InvalidConfigException(reader.errors);
         }
-        return new AppConfig(apiKey, baseUrl, perMinute, perDay, timeout, attempts, retryBase, redis,
-                dataDir, maxUpload, maxHashes);
+        return new AppConfig(apiKey, baseUrl, perMinute, perDay, timeout, attempts, retryBase, workers,
+                cacheTtlDays, notFoundTtlHours, redis, dataDir, maxUpload, maxHashes);
     }
 
     /** Never prints the API key. */
@@ -73,6 +79,7 @@ public record AppConfig(
                 + ", vtBaseUrl=" + vtBaseUrl + ", vtRequestsPerMinute=" + vtRequestsPerMinute
                 + ", vtRequestsPerDay=" + vtRequestsPerDay + ", vtTimeoutSeconds=" + vtTimeoutSeconds
                 + ", vtMaxAttempts=" + vtMaxAttempts + ", vtRetryBaseMillis=" + vtRetryBaseMillis
+                + ", vtWorkers=" + vtWorkers + ", cacheTtlDays=" + cacheTtlDays + ", notFoundTtlHours=" + notFoundTtlHours
                 + ", redisUrl=" + redisUrl.map(AppConfig::withoutPassword).orElse("(embedded queue)")
                 + ", dataDir=" + dataDir + ", maxUploadMb=" + maxUploadMb
                 + ", maxHashesPerBatch=" + maxHashesPerBatch + "]";

@@ -3,6 +3,7 @@ package com.vtbatchsearch.app;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.logging.Logger;
 import javax.naming.InitialContext;
 import javax.naming.NamingException;
@@ -25,7 +26,8 @@ final class ExecutorProvider implements AutoCloseable {
         this.owned = owned;
     }
 
-    static ExecutorProvider lookupOrCreate() {
+    /** @param threads how many long-running workers the executor must run at once */
+    static ExecutorProvider lookupOrCreate(int threads) {
         try {
             Object found = new InitialContext().lookup(JNDI_NAME);
             if (found instanceof ExecutorService managed) {
@@ -35,9 +37,10 @@ final class ExecutorProvider implements AutoCloseable {
         } catch (NamingException | RuntimeException | LinkageError e) {
             LOG.fine(() -> "no managed executor at " + JNDI_NAME + ": " + e);
         }
-        LOG.info("no managed executor in this container; the lookup worker runs on the app's own thread");
-        return new ExecutorProvider(Executors.newSingleThreadExecutor(runnable -> {
-            Thread thread = new Thread(runnable, "vt-lookup-worker");
+        LOG.info("no managed executor in this container; the lookup workers run on the app's own threads");
+        AtomicInteger number = new AtomicInteger();
+        return new ExecutorProvider(Executors.newFixedThreadPool(threads, runnable -> {
+            Thread thread = new Thread(runnable, "vt-lookup-worker-" + number.incrementAndGet());
             thread.setDaemon(true);
             return thread;
         }), true);

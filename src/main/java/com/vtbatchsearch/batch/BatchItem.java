@@ -10,7 +10,7 @@ import java.time.Instant;
  * Getter-style accessors so JSP EL and the JSON API see the same names.
  */
 @JsonPropertyOrder({"hash", "type", "status", "malicious", "suspicious", "undetected", "harmless", "total",
-        "label", "name", "fileType", "sha256", "firstSeen", "lastAnalysis", "vtUrl", "error"})
+        "label", "name", "fileType", "sha256", "firstSeen", "lastAnalysis", "vtUrl", "error", "stale", "refreshing"})
 @JsonInclude(JsonInclude.Include.ALWAYS)
 public final class BatchItem {
     public static final String PENDING = "pending";
@@ -25,6 +25,8 @@ public final class BatchItem {
     private final String status;
     private final String error;
     private final Verdict verdict;
+    private final boolean stale;
+    private final boolean refreshing;
 
     /** The answer VirusTotal gave for a found file; null while pending, not found or failed. */
     public record Verdict(int malicious, int suspicious, int undetected, int harmless, String label, String name,
@@ -32,11 +34,22 @@ public final class BatchItem {
     }
 
     public BatchItem(String hash, HashType type, String status, String error, Verdict verdict) {
+        this(hash, type, status, error, verdict, false, false);
+    }
+
+    /**
+     * @param stale      the answer is older than its time to live
+     * @param refreshing a new lookup of a stale answer is queued
+     */
+    public BatchItem(String hash, HashType type, String status, String error, Verdict verdict, boolean stale,
+            boolean refreshing) {
         this.hash = hash;
         this.type = type;
         this.status = status;
         this.error = error;
         this.verdict = verdict;
+        this.stale = stale;
+        this.refreshing = refreshing;
     }
 
     public String getHash() {
@@ -120,6 +133,16 @@ public final class BatchItem {
     public String getVtUrl() {
         String sha256 = getSha256();
         return VT_GUI_FILE + (sha256 != null ? sha256 : hash);
+    }
+
+    /** The answer shown is older than its time to live (CACHE_TTL_DAYS, NOT_FOUND_TTL_HOURS). */
+    public boolean isStale() {
+        return stale;
+    }
+
+    /** A new lookup of this stale answer is queued. */
+    public boolean isRefreshing() {
+        return refreshing;
     }
 
     @JsonIgnore

@@ -1,27 +1,30 @@
 package com.vtbatchsearch.lookup;
 
-import java.time.Clock;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
+import java.util.Optional;
 
 /**
  * What every page needs to say about lookups as a whole: whether there is an API key, whether
- * VirusTotal rejected it, and whether lookups are paused and until when. Written by the worker, read
- * by pages and the API (getter-style for JSP EL).
+ * VirusTotal rejected it, and whether lookups are paused, until when and why (the pause itself lives
+ * in the rate limiter, shared by every instance). Written by the workers, read by pages and the API
+ * (getter-style for JSP EL). Also remembers the run of 429 quota errors that tells a spent daily
+ * quota from a spent minute.
  */
 public final class LookupStatus {
     private static final DateTimeFormatter HH_MM = DateTimeFormatter.ofPattern("HH:mm").withZone(ZoneOffset.UTC);
 
     private final boolean keyConfigured;
-    private final Clock clock;
+    private final RateLimiter limiter;
     private volatile String keyRejection;
-    private volatile Instant pausedUntil;
-    private volatile String pauseReason;
+    private int quotaStreak;
+    private Instant quotaPauseUntil = Instant.EPOCH;
 
-    public LookupStatus(boolean keyConfigured, Clock clock) {
+    /** @param limiter null when no API key is configured */
+    public LookupStatus(boolean keyConfigured, RateLimiter limiter) {
         this.keyConfigured = keyConfigured;
-        this.clock = clock;
+        this.limiter = limiter;
     }
 
     public boolean isKeyMissing() {
@@ -36,23 +39,58 @@ public final class LookupStatus {
         this.keyRejection = reason;
     }
 
-    void keyAccepted() {
-        this.keyRejection = null;
+    /** A request was answered (found or not found): the key works and the quota is not spent. */
+    synchronized void answered() {
+        keyRejection = null;
+        quotaStreak = 0;
     }
 
-    void pause(Instant until, String reason) {
-        this.pauseReason = reason;
-        this.pausedUntil = until;
+    /**
+     * Counts a 429 quota error if its request was sent after the last quota pause ended (errors of
+     * requests already in flight when that pause began say nothing new).
+     *
+     * @return true when it counted
+     */
+    synchronized boolean quotaErrorAfterPause(String code, Instant sent) {
+        if (!"QuotaExceededError".equals(code) || sent.isBefore(quotaPauseUntil)) {
+            return false;
+        }
+        quotaStreak++;
+        return true;
+    }
+
+    synchronized int quotaStreak() {
+        return quotaStreak;
+    }
+
+    synchronized void quotaPauseSet(Instant until) {
+        quotaPauseUntil = until;
+    }
+
+    /** The pause in force, if any. */
+    public Optional<RateLimiter.Pause> pause() {
+        if (limiter == null) {
+            return Optional.empty();
+        }
+        try {
+            return limiter.pause();
+        } catch (RuntimeException e) {
+            return Optional.empty(); // the shared limiter is unreachable: health says so
+        }
     }
 
     /** The instant lookups may resume, or null when they are not paused. */
     public Instant pausedUntil() {
-        Instant until = pausedUntil;
-        return until != null && until.isAfter(clock.instant()) ? until : null;
+        return pause().map(RateLimiter.Pause::until).orElse(null);
     }
 
     public boolean isPaused() {
-        return pausedUntil() != null;
+        return pause().isPresent();
+    }
+
+    /** "HH:MM UTC" of the end of the pause, or null. */
+    public String getPausedUntilText() {
+        return pause().map(p -> HH_MM.format(p.until()) + " UTC").orElse(null);
     }
 
     /** One sentence for the top of every page, or null when lookups run normally. */
@@ -60,16 +98,15 @@ public final class LookupStatus {
         if (!keyConfigured) {
             return "No VirusTotal API key is configured (VT_API_KEY): uploads are stored and lookups wait for a key.";
         }
+        Optional<RateLimiter.Pause> pause = pause();
         String rejection = keyRejection;
         if (rejection != null) {
-            return "VirusTotal rejected the API key (" + rejection + "): lookups are paused and the key is tried "
-                    + "again every few minutes. Check VT_API_KEY.";
+            return "VirusTotal rejected the API key (" + rejection + "): lookups are paused"
+                    + pause.map(p -> " until " + HH_MM.format(p.until()) + " UTC").orElse("")
+                    + ", then the key is tried again. Check VT_API_KEY.";
         }
-        Instant until = pausedUntil();
-        if (until != null) {
-            return "Lookups paused until " + HH_MM.format(until) + " UTC: " + pauseReason + ".";
-        }
-        return null;
+        return pause.map(p -> "Lookups paused until " + HH_MM.format(p.until()) + " UTC: " + p.reason() + ".")
+                .orElse(null);
     }
 
     /** A one-word state for health checks: missing_key, key_rejected, paused or running. */
@@ -80,6 +117,6 @@ public final class LookupStatus {
         if (keyRejection != null) {
             return "key_rejected";
         }
-        return pausedUntil() != null ? "paused" : "running";
+        return isPaused() ? "paused" : "running";
     }
 }

@@ -1,63 +1,71 @@
 package com.vtbatchsearch.lookup;
 
 import com.vtbatchsearch.queue.LookupQueue;
+import com.vtbatchsearch.queue.QueuedLookup;
 import com.vtbatchsearch.store.LookupRepository;
 import com.vtbatchsearch.store.LookupRepository.LookupState;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.HashSet;
-import java.util.List;
 import java.util.Optional;
-import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /**
- * Takes hashes off the queue one at a time and asks VirusTotal about each, within the rate limit.
- * A hash the database no longer calls pending (answered meanwhile, for another batch or as another
- * hash of the same file) is skipped without a call. The loop never dies: each hash has its own
- * catch-all, infrastructure failures back off with a cap and are logged once per outage, and
- * {@link #stop} ends it within a bound, putting the hash in hand back at the head of the queue.
+ * One lookup worker: takes entries off the queue in turn and asks VirusTotal about each hash within
+ * the shared rate limit. A call is made only for an open question: an entry whose hash the database
+ * no longer calls open (answered meanwhile, for another batch or as another hash of the same file)
+ * is acknowledged without a call, and a hash another worker has claimed is left to that worker.
+ * The loop never dies: each entry has its own catch-all, infrastructure failures back off with a cap
+ * and are logged once per outage, and {@link #requestStop} ends it promptly, putting the entry in
+ * hand back at the head of its batch's line.
  */
 public final class LookupWorker implements Runnable {
     private static final Logger LOG = Logger.getLogger(LookupWorker.class.getName());
     private static final Duration MAX_BACKOFF = Duration.ofMinutes(5);
+    private static final Duration MAX_NAP = Duration.ofSeconds(1);
+    private static final Duration CLAIMED_ELSEWHERE_WAIT = Duration.ofMillis(200);
 
-    /** Timings and limits of the worker; tests shorten them. */
+    /** Timings and limits of the workers; tests shorten them. */
     public record Settings(Duration pollTimeout, Duration rateLimitPause, Duration keyRecheck, Duration retryBase,
-            int maxAttempts, Duration refillInterval) {
-        public static Settings defaults(Duration retryBase, int maxAttempts) {
+            int maxAttempts, Duration claimTtl) {
+        public static Settings defaults(Duration requestTimeout, Duration retryBase, int maxAttempts) {
             return new Settings(Duration.ofSeconds(1), Duration.ofSeconds(60), Duration.ofMinutes(10), retryBase,
-                    maxAttempts, Duration.ofSeconds(30));
+                    maxAttempts, claimTtl(requestTimeout));
+        }
+
+        /** Longer than one lookup can take, so a live worker's claim never lapses mid-request. */
+        public static Duration claimTtl(Duration requestTimeout) {
+            return requestTimeout.multipliedBy(2).plusSeconds(30);
         }
     }
 
+    private final String name;
     private final LookupQueue queue;
     private final LookupRepository lookups;
     private final VirusTotalClient client;
     private final RateLimiter limiter;
     private final LookupStatus status;
+    private final QueueMaintenance maintenance;
     private final Settings settings;
     private final Clock clock;
     private final CountDownLatch finished = new CountDownLatch(1);
 
     private volatile boolean stopping;
     private volatile Thread thread;
-    private volatile String inFlight;
     private boolean outage;
     private int infrastructureFailures;
-    private Instant lastRefill = Instant.EPOCH;
 
-    public LookupWorker(LookupQueue queue, LookupRepository lookups, VirusTotalClient client, RateLimiter limiter,
-            LookupStatus status, Settings settings, Clock clock) {
+    public LookupWorker(String name, LookupQueue queue, LookupRepository lookups, VirusTotalClient client,
+            RateLimiter limiter, LookupStatus status, QueueMaintenance maintenance, Settings settings, Clock clock) {
+        this.name = name;
         this.queue = queue;
         this.lookups = lookups;
         this.client = client;
         this.limiter = limiter;
         this.status = status;
+        this.maintenance = maintenance;
         this.settings = settings;
         this.clock = clock;
     }
@@ -65,7 +73,7 @@ public final class LookupWorker implements Runnable {
     @Override
     public void run() {
         thread = Thread.currentThread();
-        LOG.info(() -> "lookup worker started on queue " + queue.describe());
+        LOG.info(() -> name + " started on queue " + queue.describe());
         try {
             while (!stopping) {
                 try {
@@ -80,7 +88,7 @@ public final class LookupWorker implements Runnable {
                 }
             }
         } finally {
-            LOG.info("lookup worker stopped");
+            LOG.info(() -> name + " stopped");
             finished.countDown();
         }
     }
@@ -92,8 +100,8 @@ public final class LookupWorker implements Runnable {
     }
 
     /**
-     * Asks the loop to end: a request in flight is cut short, a wait ends, and the hash in hand goes
-     * back to the head of the queue.
+     * Asks the loop to end: a request in flight is cut short, a wait ends, and the entry in hand goes
+     * back to the head of its batch's line.
      */
     public void requestStop() {
         stopping = true;
@@ -106,151 +114,194 @@ public final class LookupWorker implements Runnable {
         }
     }
 
+    /** True while the loop runs. */
+    public boolean isRunning() {
+        return thread != null && finished.getCount() > 0;
+    }
+
     /** Waits up to {@code timeout} for the loop to end; true when it did. */
     public boolean awaitStop(Duration timeout) throws InterruptedException {
         boolean ended = finished.await(timeout.toMillis(), TimeUnit.MILLISECONDS);
         if (!ended) {
-            LOG.warning(() -> "lookup worker did not stop within " + timeout.toSeconds() + " s");
+            LOG.warning(() -> name + " did not stop within " + timeout.toSeconds() + " s");
         }
         return ended;
     }
 
     private void step() throws InterruptedException {
-        Instant pausedUntil = status.pausedUntil();
-        if (pausedUntil != null) {
-            sleepUntil(pausedUntil);
-            return;
-        }
-        Optional<String> next = queue.take(settings.pollTimeout());
+        maintenance.maintain();
+        Optional<QueuedLookup> next = queue.take(settings.pollTimeout());
         if (next.isEmpty()) {
-            refillFromDatabase();
             return;
         }
-        String hash = next.get();
-        inFlight = hash;
+        QueuedLookup entry = next.get();
+        Disposal disposal;
         try {
-            process(hash);
+            disposal = handle(entry);
         } catch (InterruptedException | RuntimeException e) {
-            putBack(hash);
+            putBack(entry, true);
             throw e;
-        } finally {
-            inFlight = null;
+        }
+        // The claim is released by now, so whoever takes the entry next can claim the hash.
+        disposal.apply(queue, entry);
+        if (!disposal.delay().isZero()) {
+            sleepUntil(clock.instant().plus(disposal.delay()));
         }
     }
 
-    private void process(String hash) throws InterruptedException {
-        Optional<LookupState> state = lookups.find(hash);
-        if (state.isEmpty() || !state.get().isPending()) {
-            return;
+    /** What becomes of an entry once its hash's claim is released, and how long this worker then waits. */
+    private record Disposal(Kind kind, Duration delay) {
+        enum Kind { ACK, HEAD, TAIL }
+
+        static final Disposal ACK = new Disposal(Kind.ACK, Duration.ZERO);
+        static final Disposal HEAD = new Disposal(Kind.HEAD, Duration.ZERO);
+
+        static Disposal tail(Duration delay) {
+            return new Disposal(Kind.TAIL, delay);
         }
-        acquirePermit();
-        LookupOutcome outcome = client.lookup(hash);
-        if (stopping && outcome instanceof LookupOutcome.Failed) {
-            putBack(hash); // the request was cut short by the shutdown: not the hash's fault
-            return;
+
+        void apply(LookupQueue queue, QueuedLookup entry) {
+            switch (kind) {
+                case ACK -> queue.ack(entry);
+                case HEAD -> queue.requeue(entry, true);
+                case TAIL -> queue.requeue(entry, false);
+            }
         }
+    }
+
+    private Disposal handle(QueuedLookup entry) throws InterruptedException {
+        String hash = entry.hash();
+        if (!needsLookup(hash)) {
+            return Disposal.ACK;
+        }
+        if (!queue.tryClaim(hash, name, settings.claimTtl())) {
+            // Another worker is asking right now. Keep the entry: should that lookup fail and be put
+            // back, this batch still needs the answer. A short wait keeps the two from spinning.
+            return Disposal.tail(CLAIMED_ELSEWHERE_WAIT);
+        }
+        try {
+            // Read again under the claim: a worker that answered just now released its claim after its commit.
+            Optional<LookupState> state = lookups.find(hash);
+            if (state.isEmpty() || !state.get().needsLookup()) {
+                return Disposal.ACK;
+            }
+            waitForPermit(hash);
+            Instant sent = clock.instant();
+            LookupOutcome outcome = client.lookup(hash);
+            if (stopping && outcome instanceof LookupOutcome.Failed) {
+                return Disposal.HEAD; // cut short by the shutdown: not the hash's fault
+            }
+            return apply(entry, state.get(), outcome, sent);
+        } finally {
+            queue.release(hash, name);
+        }
+    }
+
+    private boolean needsLookup(String hash) {
+        return lookups.find(hash).map(LookupState::needsLookup).orElse(false);
+    }
+
+    private Disposal apply(QueuedLookup entry, LookupState state, LookupOutcome outcome, Instant sent) {
+        String hash = entry.hash();
         Instant now = clock.instant();
         if (outcome instanceof LookupOutcome.Found found) {
             lookups.saveFound(hash, found.report(), now);
-            status.keyAccepted();
-        } else if (outcome instanceof LookupOutcome.NotFound) {
-            lookups.saveNotFound(hash, now);
-            status.keyAccepted();
-        } else if (outcome instanceof LookupOutcome.KeyRejected rejected) {
-            putBack(hash);
-            status.keyRejected(rejected.code());
-            status.pause(now.plus(settings.keyRecheck()), "VirusTotal rejected the API key");
-            LOG.warning(() -> "VirusTotal rejected the API key (" + rejected.code() + "); lookups paused");
-        } else if (outcome instanceof LookupOutcome.RateLimited limited) {
-            queue.addAll(List.of(hash));
-            status.pause(now.plus(settings.rateLimitPause()), "VirusTotal answered 429 " + limited.code());
-            LOG.warning(() -> "VirusTotal answered 429 " + limited.code() + "; " + hash
-                    + " back at the tail, lookups paused for " + settings.rateLimitPause().toMillis() + " ms");
-        } else if (outcome instanceof LookupOutcome.Failed failed) {
-            retryOrGiveUp(hash, state.get(), failed.reason(), now);
+            status.answered();
+            return Disposal.ACK;
         }
+        if (outcome instanceof LookupOutcome.NotFound) {
+            lookups.saveNotFound(hash, now);
+            status.answered();
+            return Disposal.ACK;
+        }
+        if (outcome instanceof LookupOutcome.KeyRejected rejected) {
+            status.keyRejected(rejected.code());
+            limiter.pauseUntil(now.plus(settings.keyRecheck()), "VirusTotal rejected the API key ("
+                    + rejected.code() + ")");
+            LOG.warning(() -> "VirusTotal rejected the API key (" + rejected.code() + "); lookups paused");
+            return Disposal.HEAD;
+        }
+        if (outcome instanceof LookupOutcome.RateLimited limited) {
+            rateLimited(limited, sent, now, entry);
+            return Disposal.tail(Duration.ZERO);
+        }
+        LookupOutcome.Failed failed = (LookupOutcome.Failed) outcome;
+        return retryOrGiveUp(entry, state, failed.reason(), now);
     }
 
-    private void retryOrGiveUp(String hash, LookupState state, String reason, Instant now) {
+    /**
+     * A 429 pauses every lookup for at least a minute. A quota error that comes back on the first
+     * calls after such pauses means the daily quota is spent: lookups pause until 00:00 UTC.
+     */
+    private void rateLimited(LookupOutcome.RateLimited limited, Instant sent, Instant now, QueuedLookup entry) {
+        boolean daily = limiter.usedToday() >= limiter.perDay()
+                || status.quotaErrorAfterPause(limited.code(), sent) && status.quotaStreak() >= 3;
+        if (daily) {
+            limiter.exhaustToday();
+            limiter.pauseUntil(RateLimiter.startOfNextUtcDay(now), "VirusTotal says the daily quota is spent ("
+                    + limited.code() + ")");
+        } else {
+            limiter.pauseUntil(now.plus(settings.rateLimitPause()), "VirusTotal answered 429 " + limited.code());
+        }
+        status.quotaPauseSet(limiter.pause().map(RateLimiter.Pause::until).orElse(now));
+        LOG.warning(() -> "batch " + entry.batchId() + ": VirusTotal answered 429 " + limited.code() + " for "
+                + entry.hash() + "; back at the tail, lookups paused" + (daily ? " until 00:00 UTC" : ""));
+    }
+
+    private Disposal retryOrGiveUp(QueuedLookup entry, LookupState state, String reason, Instant now) {
+        String hash = entry.hash();
         boolean giveUp = state.attempts() + 1 >= settings.maxAttempts();
         int attempts = lookups.recordFailure(hash, reason, giveUp, now);
         if (giveUp) {
-            LOG.warning(() -> "lookup of " + hash + " failed " + attempts + " times, giving up: " + reason);
-            return;
+            LOG.warning(() -> "batch " + entry.batchId() + ": lookup of " + hash + " failed " + attempts
+                    + " times, giving up: " + reason);
+            return Disposal.ACK;
         }
-        queue.addAll(List.of(hash));
         Duration backoff = backoff(attempts);
-        status.pause(now.plus(backoff), "VirusTotal failed to answer, retrying");
-        LOG.info(() -> "lookup of " + hash + " failed (attempt " + attempts + "), retrying in "
-                + backoff.toMillis() + " ms: " + reason);
+        LOG.info(() -> "batch " + entry.batchId() + ": lookup of " + hash + " failed (attempt " + attempts
+                + "), retrying after " + backoff.toMillis() + " ms: " + reason);
+        return Disposal.tail(backoff);
     }
 
     private Duration backoff(int attempts) {
-        Duration delay = settings.retryBase().multipliedBy(1L << Math.min(attempts - 1, 20));
+        Duration delay = settings.retryBase().multipliedBy(1L << Math.min(Math.max(attempts - 1, 0), 20));
         return delay.compareTo(MAX_BACKOFF) > 0 ? MAX_BACKOFF : delay;
     }
 
-    private void acquirePermit() throws InterruptedException {
+    /** Waits exactly until the limiter hands out a permit, keeping the claim and heartbeat alive. */
+    private void waitForPermit(String hash) throws InterruptedException {
         while (true) {
             Optional<Instant> nextFree = limiter.tryAcquire();
             if (nextFree.isEmpty()) {
                 return;
             }
-            if (nextFree.get().isAfter(clock.instant().plus(Duration.ofMinutes(1)))) {
-                status.pause(nextFree.get(), "the daily budget of " + limiter.perDay() + " lookups is spent");
-            }
-            sleepUntil(nextFree.get());
+            Instant until = nextFree.get();
+            Instant nap = clock.instant().plus(MAX_NAP);
+            sleepUntil(until.isBefore(nap) ? until : nap);
             if (stopping) {
                 throw new InterruptedException("stopping");
             }
+            if (until.isAfter(nap)) {
+                queue.tryClaim(hash, name, settings.claimTtl());
+                queue.heartbeat();
+            }
         }
     }
 
-    /**
-     * Puts back pending hashes that are in neither the queue nor in hand: after a restart of the
-     * embedded queue, a Redis that came back empty, or a hash dropped by a failure.
-     */
-    private void refillFromDatabase() {
-        Instant now = clock.instant();
-        if (now.isBefore(lastRefill.plus(settings.refillInterval()))) {
-            return;
-        }
-        lastRefill = now;
-        requeuePending();
-    }
-
-    /** Queues every pending hash the queue does not hold; returns how many were added. */
-    public int requeuePending() {
-        List<String> pending = lookups.pendingHashes();
-        if (pending.isEmpty()) {
-            return 0;
-        }
-        Set<String> queued = new HashSet<>(queue.snapshot());
-        String current = inFlight;
-        List<String> missing = pending.stream()
-                .filter(h -> !queued.contains(h) && !h.equals(current))
-                .toList();
-        if (!missing.isEmpty()) {
-            queue.addAll(missing);
-            LOG.info(() -> "queued " + missing.size() + " pending lookups the queue did not hold");
-        }
-        return missing.size();
-    }
-
-    private void putBack(String hash) {
+    private void putBack(QueuedLookup entry, boolean atHead) {
         try {
-            queue.addFirst(hash);
+            queue.requeue(entry, atHead);
         } catch (RuntimeException e) {
-            LOG.log(Level.WARNING, "could not put " + hash + " back in the queue; it stays pending in the database"
-                    + " and is queued again by the next refill", e);
+            LOG.warning(() -> "could not put " + entry.hash() + " back in the queue (" + e + "); it stays open in"
+                    + " the database and is queued again when the queue is refilled");
         }
     }
 
-    private void infrastructureFailure(RuntimeException e) throws RuntimeException {
+    private void infrastructureFailure(RuntimeException e) {
         infrastructureFailures++;
         if (!outage) {
             outage = true;
-            LOG.log(Level.WARNING, "lookup worker hit a failure; retrying with back-off until it clears", e);
+            LOG.warning(() -> name + " hit a failure (" + e + "); retrying with back-off until it clears");
         }
         Duration delay = Duration.ofMillis(Math.min(30_000L, 250L << Math.min(infrastructureFailures, 7)));
         try {
@@ -265,7 +316,7 @@ public final class LookupWorker implements Runnable {
     private void recovered() {
         if (outage) {
             outage = false;
-            LOG.info(() -> "lookup worker recovered after " + infrastructureFailures + " failed attempts");
+            LOG.info(() -> name + " recovered after " + infrastructureFailures + " failed attempts");
         }
         infrastructureFailures = 0;
     }
@@ -273,7 +324,7 @@ public final class LookupWorker implements Runnable {
     private void sleepUntil(Instant until) throws InterruptedException {
         long millis = Duration.between(clock.instant(), until).toMillis();
         if (millis > 0) {
-            Thread.sleep(Math.min(millis, 1_000));
+            Thread.sleep(millis);
         }
     }
 }

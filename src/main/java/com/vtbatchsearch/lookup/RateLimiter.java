@@ -1,120 +1,59 @@
 package com.vtbatchsearch.lookup;
 
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
-import java.util.ArrayDeque;
-import java.util.Deque;
-import java.util.List;
 import java.util.Optional;
-import java.util.function.Consumer;
 
 /**
- * Hands out permits for VirusTotal requests: never more than {@code perMinute} in any 60 s window
- * (a sliding log of the last calls, not fixed minutes) and never more than {@code perDay} in one UTC
- * day. A caller that gets no permit learns the exact instant the next one frees up, so it can wait
- * that long and no longer.
+ * Hands out permits for VirusTotal requests: never more than {@link #perMinute} in any 60 s window
+ * and never more than {@link #perDay} in one UTC day, for the whole deployment that shares it. Also
+ * holds the pause that a 429 or a rejected key puts on all lookups. A caller without a permit learns
+ * the exact instant one frees up, so it waits that long and no longer.
  */
-public final class RateLimiter {
-    static final Duration WINDOW = Duration.ofMinutes(1);
-
-    private final int perMinute;
-    private final int perDay;
-    private final Clock clock;
-    private final Consumer<Instant> recorder;
-    private final Deque<Instant> window = new ArrayDeque<>();
-    private LocalDate day;
-    private int usedToday;
+public interface RateLimiter {
 
     /**
-     * @param history  calls already made (from the call log), so a restart does not reset the budget
-     * @param recorder told of every permit handed out, to persist it
+     * The sliding window, a minute plus a margin: VirusTotal counts a call when it arrives, which is a
+     * little after the permit here, and unevenly so (a new connection, a pause); without the margin a
+     * call timed to the millisecond can land inside VirusTotal's minute and draw a 429.
      */
-    public RateLimiter(int perMinute, int perDay, Clock clock, List<Instant> history, Consumer<Instant> recorder) {
-        this.perMinute = perMinute;
-        this.perDay = perDay;
-        this.clock = clock;
-        this.recorder = recorder;
-        Instant now = clock.instant();
-        this.day = utcDay(now);
-        for (Instant call : history) {
-            if (utcDay(call).equals(day)) {
-                usedToday++;
-            }
-            if (call.isAfter(now.minus(WINDOW))) {
-                window.addLast(call);
-            }
-        }
-        while (window.size() > perMinute) {
-            window.removeFirst();
-        }
+    Duration WINDOW = Duration.ofMillis(60_500);
+
+    /** A pause on all lookups: until when, and why (for pages and health). */
+    record Pause(Instant until, String reason) {
     }
 
     /**
      * Takes a permit if one is free now.
      *
-     * @return empty when the permit was taken; otherwise the instant at which one will be free
+     * @return empty when the permit was taken; otherwise the instant at which to ask again
      */
-    public synchronized Optional<Instant> tryAcquire() {
-        Instant now = clock.instant();
-        roll(now);
-        if (usedToday >= perDay) {
-            return Optional.of(startOfNextUtcDay(now));
-        }
-        if (window.size() >= perMinute) {
-            return Optional.of(window.peekFirst().plus(WINDOW));
-        }
-        window.addLast(now);
-        usedToday++;
-        recorder.accept(now);
-        return Optional.empty();
-    }
+    Optional<Instant> tryAcquire();
 
-    /** Calls made in the last 60 s. */
-    public synchronized int usedThisMinute() {
-        roll(clock.instant());
-        return window.size();
-    }
+    /** Pauses all lookups until {@code until}; a longer pause already in force is kept. */
+    void pauseUntil(Instant until, String reason);
 
-    /** Calls made since 00:00 UTC. */
-    public synchronized int usedToday() {
-        roll(clock.instant());
-        return usedToday;
-    }
-
-    public int perMinute() {
-        return perMinute;
-    }
-
-    public int perDay() {
-        return perDay;
-    }
+    /** The pause in force, if any. */
+    Optional<Pause> pause();
 
     /** Marks the day's budget as spent, as when VirusTotal says so before our own count does. */
-    public synchronized void exhaustToday() {
-        roll(clock.instant());
-        usedToday = Math.max(usedToday, perDay);
-    }
+    void exhaustToday();
 
-    private void roll(Instant now) {
-        Instant cutoff = now.minus(WINDOW);
-        while (!window.isEmpty() && !window.peekFirst().isAfter(cutoff)) {
-            window.removeFirst();
-        }
-        LocalDate today = utcDay(now);
-        if (!today.equals(day)) {
-            day = today;
-            usedToday = 0;
-        }
-    }
+    int usedThisMinute();
+
+    int usedToday();
+
+    int perMinute();
+
+    int perDay();
 
     static LocalDate utcDay(Instant instant) {
         return instant.atZone(ZoneOffset.UTC).toLocalDate();
     }
 
-    public static Instant startOfNextUtcDay(Instant now) {
+    static Instant startOfNextUtcDay(Instant now) {
         return utcDay(now).plusDays(1).atStartOfDay(ZoneOffset.UTC).toInstant();
     }
 }

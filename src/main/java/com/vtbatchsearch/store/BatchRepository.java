@@ -4,6 +4,7 @@ import com.vtbatchsearch.batch.Batch;
 import com.vtbatchsearch.batch.BatchCounts;
 import com.vtbatchsearch.batch.BatchItem;
 import com.vtbatchsearch.batch.ExtractedHashes;
+import com.vtbatchsearch.batch.Freshness;
 import com.vtbatchsearch.batch.HashType;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -19,22 +20,29 @@ import java.util.Optional;
 public final class BatchRepository {
     private static final int CHUNK = 500;
 
-    private final Database database;
+    private static final String MARK_STALE_FOR_REFRESH = """
+            UPDATE lookups SET refresh = 1, attempts = 0
+            WHERE hash = ? AND refresh = 0
+              AND ((status = 'done' AND updated_at < ?) OR (status = 'not_found' AND updated_at < ?))""";
 
-    public BatchRepository(Database database) {
+    private final Database database;
+    private final Freshness freshness;
+
+    public BatchRepository(Database database, Freshness freshness) {
         this.database = database;
+        this.freshness = freshness;
     }
 
     /**
-     * Stores a batch and its items and marks every hash that has no answer yet (or only a failed one)
-     * as pending, in one transaction.
+     * Stores a batch and its items in one transaction: a hash with no answer yet (or only a failed
+     * one) becomes pending, a stale answer is marked for refresh.
      *
-     * @return the hashes that became pending now and so need to be queued; hashes already answered or
-     *     already pending for another batch are not among them
+     * @return the batch's hashes that need a lookup, in upload order: the ones made pending or marked
+     *     for refresh now, and the ones already pending for another batch (queueing those for this batch
+     *     too lets it take its turn; the lookup itself is still made once)
      */
     public List<String> create(String id, Instant createdAt, ExtractedHashes hashes) {
         long now = createdAt.toEpochMilli();
-        List<String> newlyPending = new ArrayList<>();
         try (Connection c = database.connection()) {
             c.setAutoCommit(false);
             try {
@@ -52,7 +60,10 @@ public final class BatchRepository {
                                 INSERT INTO lookups (hash, status, attempts, updated_at) VALUES (?, 'pending', 0, ?)
                                 ON CONFLICT (hash) DO UPDATE SET status = 'pending', attempts = 0, error = NULL,
                                   updated_at = excluded.updated_at
-                                WHERE lookups.status = 'error'""")) {
+                                WHERE lookups.status = 'error'""");
+                        PreparedStatement stale = c.prepareStatement(MARK_STALE_FOR_REFRESH)) {
+                    long resultCutoff = freshness.resultCutoff(createdAt).toEpochMilli();
+                    long notFoundCutoff = freshness.notFoundCutoff(createdAt).toEpochMilli();
                     int position = 0;
                     for (Map.Entry<String, HashType> entry : hashes.distinct().entrySet()) {
                         item.setString(1, id);
@@ -65,13 +76,18 @@ public final class BatchRepository {
                         }
                         lookup.setString(1, entry.getKey());
                         lookup.setLong(2, now);
-                        if (lookup.executeUpdate() > 0) {
-                            newlyPending.add(entry.getKey());
+                        if (lookup.executeUpdate() == 0) {
+                            stale.setString(1, entry.getKey());
+                            stale.setLong(2, resultCutoff);
+                            stale.setLong(3, notFoundCutoff);
+                            stale.executeUpdate();
                         }
                     }
                     item.executeBatch();
                 }
+                List<String> open = openHashes(c, id);
                 c.commit();
+                return open;
             } catch (SQLException | RuntimeException e) {
                 c.rollback();
                 throw e;
@@ -79,7 +95,65 @@ public final class BatchRepository {
         } catch (SQLException e) {
             throw new StoreException("cannot store batch " + id, e);
         }
-        return newlyPending;
+    }
+
+    /**
+     * Marks the batch's stale answers for refresh.
+     *
+     * @return the hashes marked now, in upload order (not those already open, which are queued already)
+     */
+    public List<String> requestRefresh(String id, Instant now) {
+        try (Connection c = database.connection()) {
+            c.setAutoCommit(false);
+            try (PreparedStatement stale = c.prepareStatement("""
+                    SELECT i.hash FROM batch_items i JOIN lookups l ON l.hash = i.hash
+                    WHERE i.batch_id = ? AND l.refresh = 0
+                      AND ((l.status = 'done' AND l.updated_at < ?) OR (l.status = 'not_found' AND l.updated_at < ?))
+                    ORDER BY i.position""");
+                    PreparedStatement mark = c.prepareStatement(MARK_STALE_FOR_REFRESH)) {
+                long resultCutoff = freshness.resultCutoff(now).toEpochMilli();
+                long notFoundCutoff = freshness.notFoundCutoff(now).toEpochMilli();
+                stale.setString(1, id);
+                stale.setLong(2, resultCutoff);
+                stale.setLong(3, notFoundCutoff);
+                List<String> marked = new ArrayList<>();
+                try (ResultSet r = stale.executeQuery()) {
+                    while (r.next()) {
+                        marked.add(r.getString(1));
+                    }
+                }
+                for (String hash : marked) {
+                    mark.setString(1, hash);
+                    mark.setLong(2, resultCutoff);
+                    mark.setLong(3, notFoundCutoff);
+                    mark.addBatch();
+                }
+                mark.executeBatch();
+                c.commit();
+                return marked;
+            } catch (SQLException | RuntimeException e) {
+                c.rollback();
+                throw e;
+            }
+        } catch (SQLException e) {
+            throw new StoreException("cannot refresh batch " + id, e);
+        }
+    }
+
+    private static List<String> openHashes(Connection c, String id) throws SQLException {
+        List<String> open = new ArrayList<>();
+        try (PreparedStatement s = c.prepareStatement("""
+                SELECT i.hash FROM batch_items i JOIN lookups l ON l.hash = i.hash
+                WHERE i.batch_id = ? AND (l.status = 'pending' OR l.refresh = 1)
+                ORDER BY i.position""")) {
+            s.setString(1, id);
+            try (ResultSet r = s.executeQuery()) {
+                while (r.next()) {
+                    open.add(r.getString(1));
+                }
+            }
+        }
+        return open;
     }
 
     public Optional<Batch> find(String id) {
@@ -131,20 +205,26 @@ public final class BatchRepository {
                 PreparedStatement s = c.prepareStatement("""
                         SELECT i.hash, i.hash_type, l.status, l.error,
                                f.malicious, f.suspicious, f.undetected, f.harmless, f.label, f.name, f.file_type,
-                               f.sha256, f.first_seen, f.last_analysis
+                               f.sha256, f.first_seen, f.last_analysis,
+                               CASE WHEN (l.status = 'done' AND l.updated_at < ?)
+                                      OR (l.status = 'not_found' AND l.updated_at < ?) THEN 1 ELSE 0 END,
+                               l.refresh
                         FROM batch_items i
                         JOIN lookups l ON l.hash = i.hash
                         LEFT JOIN files f ON l.status = 'done' AND f.sha256 = l.sha256
                         WHERE i.batch_id = ?
                         ORDER BY i.position""")) {
-            s.setString(1, batchId);
+            Instant now = Instant.now();
+            s.setLong(1, freshness.resultCutoff(now).toEpochMilli());
+            s.setLong(2, freshness.notFoundCutoff(now).toEpochMilli());
+            s.setString(3, batchId);
             try (ResultSet r = s.executeQuery()) {
                 while (r.next()) {
                     BatchItem.Verdict verdict = r.getString(12) == null ? null : new BatchItem.Verdict(
                             r.getInt(5), r.getInt(6), r.getInt(7), r.getInt(8), r.getString(9), r.getString(10),
                             r.getString(11), r.getString(12), instant(r, 13), instant(r, 14));
                     items.add(new BatchItem(r.getString(1), HashType.valueOf(r.getString(2)), r.getString(3),
-                            r.getString(4), verdict));
+                            r.getString(4), verdict, r.getInt(15) == 1, r.getInt(16) == 1));
                 }
             }
         } catch (SQLException e) {

@@ -22,19 +22,35 @@ public final class LookupRepository {
         this.database = database;
     }
 
-    /** A hash's lookup state. */
-    public record LookupState(String hash, String status, int attempts) {
+    /** A hash's lookup state; {@code refresh} when a stale answer is being looked up again. */
+    public record LookupState(String hash, String status, int attempts, boolean refresh) {
+        public LookupState(String hash, String status, int attempts) {
+            this(hash, status, attempts, false);
+        }
+
         public boolean isPending() {
             return "pending".equals(status);
         }
+
+        /** True when a call to VirusTotal would answer an open question. */
+        public boolean needsLookup() {
+            return isPending() || refresh;
+        }
+    }
+
+    /** One hash waiting for a lookup on behalf of one batch. */
+    public record PendingEntry(String batchId, String hash) {
     }
 
     public Optional<LookupState> find(String hash) {
         try (Connection c = database.connection();
-                PreparedStatement s = c.prepareStatement("SELECT status, attempts FROM lookups WHERE hash = ?")) {
+                PreparedStatement s = c.prepareStatement(
+                        "SELECT status, attempts, refresh FROM lookups WHERE hash = ?")) {
             s.setString(1, hash);
             try (ResultSet r = s.executeQuery()) {
-                return r.next() ? Optional.of(new LookupState(hash, r.getString(1), r.getInt(2))) : Optional.empty();
+                return r.next()
+                        ? Optional.of(new LookupState(hash, r.getString(1), r.getInt(2), r.getInt(3) == 1))
+                        : Optional.empty();
             }
         } catch (SQLException e) {
             throw new StoreException("cannot read the lookup of " + hash, e);
@@ -86,10 +102,10 @@ public final class LookupRepository {
                     names.add(queriedHash);
                 }
                 try (PreparedStatement s = c.prepareStatement("""
-                        INSERT INTO lookups (hash, status, attempts, error, sha256, updated_at)
-                        VALUES (?, 'done', 0, NULL, ?, ?)
-                        ON CONFLICT (hash) DO UPDATE SET status = 'done', error = NULL, sha256 = excluded.sha256,
-                          updated_at = excluded.updated_at""")) {
+                        INSERT INTO lookups (hash, status, attempts, refresh, error, sha256, updated_at)
+                        VALUES (?, 'done', 0, 0, NULL, ?, ?)
+                        ON CONFLICT (hash) DO UPDATE SET status = 'done', refresh = 0, error = NULL,
+                          sha256 = excluded.sha256, updated_at = excluded.updated_at""")) {
                     for (String name : names) {
                         s.setString(1, name);
                         s.setString(2, report.sha256());
@@ -108,26 +124,31 @@ public final class LookupRepository {
     }
 
     public void saveNotFound(String hash, Instant now) {
-        update(hash, "UPDATE lookups SET status = 'not_found', error = NULL, sha256 = NULL, updated_at = ? "
-                + "WHERE hash = ? AND status = 'pending'", now);
+        update(hash, "UPDATE lookups SET status = 'not_found', refresh = 0, error = NULL, sha256 = NULL, "
+                + "updated_at = ? WHERE hash = ? AND (status = 'pending' OR refresh = 1)", now);
     }
 
     /**
-     * Counts a failed attempt. With {@code giveUp} the lookup ends as an error showing {@code reason};
-     * otherwise it stays pending. A lookup answered meanwhile (as another hash of the same file) is
-     * left as it is.
+     * Counts a failed attempt. With {@code giveUp} a pending lookup ends as an error showing
+     * {@code reason}, and a refresh of a stale answer ends keeping the old answer; otherwise the
+     * lookup stays open. A lookup answered meanwhile (as another hash of the same file) is left as it is.
      *
      * @return the number of attempts made so far
      */
     public int recordFailure(String hash, String reason, boolean giveUp, Instant now) {
         try (Connection c = database.connection();
-                PreparedStatement s = c.prepareStatement(
-                        "UPDATE lookups SET attempts = attempts + 1, error = ?, status = ?, updated_at = ? "
-                                + "WHERE hash = ? AND status = 'pending'")) {
+                PreparedStatement s = c.prepareStatement("""
+                        UPDATE lookups SET attempts = attempts + 1,
+                          error = CASE WHEN status = 'pending' THEN ? ELSE error END,
+                          status = CASE WHEN status = 'pending' AND ? = 1 THEN 'error' ELSE status END,
+                          refresh = CASE WHEN ? = 1 THEN 0 ELSE refresh END,
+                          updated_at = CASE WHEN status = 'pending' THEN ? ELSE updated_at END
+                        WHERE hash = ? AND (status = 'pending' OR refresh = 1)""")) {
             s.setString(1, reason);
-            s.setString(2, giveUp ? "error" : "pending");
-            s.setLong(3, now.toEpochMilli());
-            s.setString(4, hash);
+            s.setInt(2, giveUp ? 1 : 0);
+            s.setInt(3, giveUp ? 1 : 0);
+            s.setLong(4, now.toEpochMilli());
+            s.setString(5, hash);
             s.executeUpdate();
         } catch (SQLException e) {
             throw new StoreException("cannot record a failed lookup of " + hash, e);
@@ -135,20 +156,33 @@ public final class LookupRepository {
         return find(hash).map(LookupState::attempts).orElse(0);
     }
 
-    /** Hashes waiting for a lookup, oldest first: what to put back in an empty queue. */
+    /** Hashes waiting for a lookup, oldest first. */
     public List<String> pendingHashes() {
-        List<String> hashes = new ArrayList<>();
+        return pendingEntries().stream().map(PendingEntry::hash).distinct().toList();
+    }
+
+    /**
+     * Every open lookup for every batch that contains it, batches oldest first and each in upload
+     * order: what to put back in a queue that lost its contents.
+     */
+    public List<PendingEntry> pendingEntries() {
+        List<PendingEntry> entries = new ArrayList<>();
         try (Connection c = database.connection();
-                PreparedStatement s = c.prepareStatement(
-                        "SELECT hash FROM lookups WHERE status = 'pending' ORDER BY updated_at, hash");
+                PreparedStatement s = c.prepareStatement("""
+                        SELECT i.batch_id, i.hash
+                        FROM lookups l
+                        JOIN batch_items i ON i.hash = l.hash
+                        JOIN batches b ON b.id = i.batch_id
+                        WHERE l.status = 'pending' OR l.refresh = 1
+                        ORDER BY b.created_at, i.batch_id, i.position""");
                 ResultSet r = s.executeQuery()) {
             while (r.next()) {
-                hashes.add(r.getString(1));
+                entries.add(new PendingEntry(r.getString(1), r.getString(2)));
             }
         } catch (SQLException e) {
             throw new StoreException("cannot list pending lookups", e);
         }
-        return hashes;
+        return entries;
     }
 
     private void update(String hash, String sql, Instant now) {

@@ -25,11 +25,13 @@ final class Schema {
             )""",
             "CREATE INDEX IF NOT EXISTS batch_items_hash ON batch_items(hash)",
             // One row per hash ever asked for: the state of its lookup, and where its answer is.
+            // refresh = 1: a stale answer (done or not_found) is being looked up again.
             """
             CREATE TABLE IF NOT EXISTS lookups (
               hash        TEXT PRIMARY KEY,
               status      TEXT NOT NULL,
               attempts    INTEGER NOT NULL DEFAULT 0,
+              refresh     INTEGER NOT NULL DEFAULT 0,
               error       TEXT,
               sha256      TEXT,
               updated_at  BIGINT NOT NULL

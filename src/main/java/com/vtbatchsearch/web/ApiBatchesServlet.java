@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.vtbatchsearch.batch.BatchCounts;
 import com.vtbatchsearch.batch.BatchItem;
 import com.vtbatchsearch.batch.BatchService;
+import com.vtbatchsearch.batch.Progress;
 import com.vtbatchsearch.batch.UploadRejectedException;
 import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
@@ -33,13 +34,25 @@ public final class ApiBatchesServlet extends HttpServlet {
     }
 
     /** A batch as GET answers it. */
-    public record BatchJson(String id, String createdAt, String status, BatchCounts counts, List<BatchItem> items) {
+    public record BatchJson(String id, String createdAt, String status, BatchCounts counts, Progress progress,
+            List<BatchItem> items) {
     }
 
     @Override
     protected void doPost(HttpServletRequest request, HttpServletResponse response) throws IOException {
-        if (PathIds.single(request.getPathInfo()) != null) {
-            Views.jsonError(response, json, HttpServletResponse.SC_METHOD_NOT_ALLOWED, "POST to /api/batches");
+        String[] path = PathIds.segments(request.getPathInfo());
+        if (path.length == 2 && "refresh".equals(path[1])) {
+            Optional<Integer> queued = batches.refreshStale(path[0]);
+            if (queued.isEmpty()) {
+                Views.jsonError(response, json, HttpServletResponse.SC_NOT_FOUND, "No such batch.");
+                return;
+            }
+            Views.json(response, json, HttpServletResponse.SC_ACCEPTED, java.util.Map.of("queued", queued.get()));
+            return;
+        }
+        if (path.length != 0) {
+            Views.jsonError(response, json, HttpServletResponse.SC_METHOD_NOT_ALLOWED,
+                    "POST to /api/batches, or to /api/batches/{id}/refresh");
             return;
         }
         boolean multipart = UploadParser.isMultipart(request);
@@ -71,6 +84,6 @@ public final class ApiBatchesServlet extends HttpServlet {
         BatchService.Report r = report.get();
         Views.json(response, json, HttpServletResponse.SC_OK, new BatchJson(r.getBatch().getId(),
                 r.getBatch().getCreatedAt().toString(), r.isPending() ? "pending" : "done", r.getCounts(),
-                r.getItems()));
+                r.getProgress(), r.getItems()));
     }
 }

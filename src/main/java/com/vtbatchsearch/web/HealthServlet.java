@@ -2,6 +2,7 @@ package com.vtbatchsearch.web;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.vtbatchsearch.lookup.LookupStatus;
+import com.vtbatchsearch.lookup.LookupWorker;
 import com.vtbatchsearch.lookup.RateLimiter;
 import com.vtbatchsearch.queue.LookupQueue;
 import com.vtbatchsearch.store.Database;
@@ -10,6 +11,7 @@ import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -21,6 +23,7 @@ public final class HealthServlet extends HttpServlet {
     private final LookupQueue queue;
     private final LookupStatus status;
     private final RateLimiter limiter;
+    private final List<LookupWorker> workers;
     private final String workerExecutor;
     private final ObjectMapper json;
 
@@ -29,11 +32,12 @@ public final class HealthServlet extends HttpServlet {
      * @param workerExecutor what the worker runs on: managed, own, or none without an API key
      */
     public HealthServlet(Database database, LookupQueue queue, LookupStatus status, RateLimiter limiter,
-            String workerExecutor, ObjectMapper json) {
+            List<LookupWorker> workers, String workerExecutor, ObjectMapper json) {
         this.database = database;
         this.queue = queue;
         this.status = status;
         this.limiter = limiter;
+        this.workers = workers;
         this.workerExecutor = workerExecutor;
         this.json = json;
     }
@@ -46,6 +50,7 @@ public final class HealthServlet extends HttpServlet {
         boolean queueUp;
         try {
             queueState.put("length", queue.size());
+            queueState.put("batches", queue.lengths().size());
             queueUp = true;
         } catch (RuntimeException e) {
             queueUp = false;
@@ -54,10 +59,18 @@ public final class HealthServlet extends HttpServlet {
         Map<String, Object> lookups = new LinkedHashMap<>();
         lookups.put("state", status.getState());
         lookups.put("notice", status.getNotice());
+        status.pause().ifPresent(pause -> {
+            lookups.put("pausedUntil", pause.until().toString());
+            lookups.put("pauseReason", pause.reason());
+        });
         if (limiter != null) {
-            lookups.put("usedThisMinute", limiter.usedThisMinute());
+            try {
+                lookups.put("usedThisMinute", limiter.usedThisMinute());
+                lookups.put("usedToday", limiter.usedToday());
+            } catch (RuntimeException e) {
+                lookups.put("quotaUnknown", "the shared rate limit cannot be read");
+            }
             lookups.put("perMinute", limiter.perMinute());
-            lookups.put("usedToday", limiter.usedToday());
             lookups.put("perDay", limiter.perDay());
         }
         Map<String, Object> body = new LinkedHashMap<>();
@@ -66,7 +79,11 @@ public final class HealthServlet extends HttpServlet {
         body.put("database", Map.of("up", databaseUp));
         body.put("queue", queueState);
         body.put("lookups", lookups);
-        body.put("worker", Map.of("executor", workerExecutor));
+        Map<String, Object> worker = new LinkedHashMap<>();
+        worker.put("executor", workerExecutor);
+        worker.put("workers", workers.size());
+        worker.put("running", workers.stream().filter(LookupWorker::isRunning).count());
+        body.put("worker", worker);
         response.setHeader("Cache-Control", "no-store");
         Views.json(response, json, up ? HttpServletResponse.SC_OK : HttpServletResponse.SC_SERVICE_UNAVAILABLE, body);
     }

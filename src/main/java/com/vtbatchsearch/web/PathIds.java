@@ -12,4 +12,12 @@ final class PathIds {
         }
         return pathInfo.substring(1);
     }
+
+    /** The non-empty segments after the servlet path: {@code /a/b} gives {@code [a, b]}. */
+    static String[] segments(String pathInfo) {
+        if (pathInfo == null) {
+            return new String[0];
+        }
+        return java.util.Arrays.stream(pathInfo.split("/")).filter(s -> !s.isEmpty()).toArray(String[]::new);
+    }
 }

@@ -19,6 +19,19 @@ public final class ReportServlet extends HttpServlet {
         this.batches = batches;
     }
 
+    /** {@code POST /report/{uuid}/refresh}: looks the batch's stale answers up again, then back to the report. */
+    @Override
+    protected void doPost(HttpServletRequest request, HttpServletResponse response)
+            throws ServletException, IOException {
+        String[] path = PathIds.segments(request.getPathInfo());
+        if (path.length != 2 || !"refresh".equals(path[1]) || batches.refreshStale(path[0]).isEmpty()) {
+            Views.renderNotFound(request, response);
+            return;
+        }
+        response.setStatus(HttpServletResponse.SC_SEE_OTHER);
+        response.setHeader("Location", request.getContextPath() + "/report/" + path[0]);
+    }
+
     @Override
     protected void doGet(HttpServletRequest request, HttpServletResponse response)
             throws ServletException, IOException {

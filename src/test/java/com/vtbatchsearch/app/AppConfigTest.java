@@ -33,6 +33,9 @@ class AppConfigTest {
         assertEquals(30, config.vtTimeoutSeconds());
         assertEquals(4, config.vtMaxAttempts());
         assertEquals(5_000, config.vtRetryBaseMillis());
+        assertEquals(2, config.vtWorkers());
+        assertEquals(7, config.cacheTtlDays());
+        assertEquals(24, config.notFoundTtlHours());
         assertEquals(Optional.empty(), config.redisUrl());
         assertEquals(Path.of(System.getProperty("user.home"), ".vt-batch-search"), config.dataDir());
         assertEquals(10, config.maxUploadMb());
@@ -59,6 +62,9 @@ class AppConfigTest {
                 Map.entry("VT_TIMEOUT_SECONDS", "5"),
                 Map.entry("VT_MAX_ATTEMPTS", "2"),
                 Map.entry("VT_RETRY_BASE_MS", "250"),
+                Map.entry("VT_WORKERS", "5"),
+                Map.entry("CACHE_TTL_DAYS", "30"),
+                Map.entry("NOT_FOUND_TTL_HOURS", "6"),
                 Map.entry("REDIS_URL", "redis://queue.internal:6380/2"),
                 Map.entry("DATA_DIR", "/var/lib/vt"),
                 Map.entry("MAX_UPLOAD_MB", "50"),
@@ -71,6 +77,9 @@ class AppConfigTest {
         assertEquals(5, config.vtTimeoutSeconds());
         assertEquals(2, config.vtMaxAttempts());
         assertEquals(250, config.vtRetryBaseMillis());
+        assertEquals(5, config.vtWorkers());
+        assertEquals(30, config.cacheTtlDays());
+        assertEquals(6, config.notFoundTtlHours());
         assertEquals(Optional.of(URI.create("redis://queue.internal:6380/2")), config.redisUrl());
         assertEquals(Path.of("/var/lib/vt"), config.dataDir());
         assertEquals(50L * 1024 * 1024, config.maxUploadBytes());
@@ -79,7 +88,8 @@ class AppConfigTest {
 
     @ParameterizedTest
     @ValueSource(strings = {"VT_REQUESTS_PER_MINUTE", "VT_REQUESTS_PER_DAY", "VT_TIMEOUT_SECONDS", "VT_MAX_ATTEMPTS",
-        "VT_RETRY_BASE_MS", "MAX_UPLOAD_MB", "MAX_HASHES_PER_BATCH"})
+        "VT_RETRY_BASE_MS", "VT_WORKERS", "CACHE_TTL_DAYS", "NOT_FOUND_TTL_HOURS", "MAX_UPLOAD_MB",
+        "MAX_HASHES_PER_BATCH"})
     void aNonNumberIsRejectedNamingTheSetting(String name) {
         InvalidConfigException e = invalid(Map.of(name, "four"));
 
@@ -98,6 +108,12 @@ class AppConfigTest {
         "VT_MAX_ATTEMPTS, 0",
         "VT_MAX_ATTEMPTS, 101",
         "VT_RETRY_BASE_MS, 0",
+        "VT_WORKERS, 0",
+        "VT_WORKERS, 17",
+        "CACHE_TTL_DAYS, 0",
+        "CACHE_TTL_DAYS, 3651",
+        "NOT_FOUND_TTL_HOURS, 0",
+        "NOT_FOUND_TTL_HOURS, 87601",
         "MAX_UPLOAD_MB, 0",
         "MAX_UPLOAD_MB, 2048",
         "MAX_HASHES_PER_BATCH, 0",
@@ -120,8 +136,11 @@ class AppConfigTest {
     @Test
     void boundaryValuesAreAccepted() {
         AppConfig config = AppConfig.from(Map.of("VT_TIMEOUT_SECONDS", "600", "VT_MAX_ATTEMPTS", "1",
-                "MAX_UPLOAD_MB", "2047"));
+                "MAX_UPLOAD_MB", "2047", "VT_WORKERS", "16", "CACHE_TTL_DAYS", "3650", "NOT_FOUND_TTL_HOURS", "1"));
 
+        assertEquals(16, config.vtWorkers());
+        assertEquals(3650, config.cacheTtlDays());
+        assertEquals(1, config.notFoundTtlHours());
         assertEquals(600, config.vtTimeoutSeconds());
         assertEquals(1, config.vtMaxAttempts());
         assertEquals(2047L * 1024 * 1024, config.maxUploadBytes());
@@ -180,6 +199,20 @@ class AppConfigTest {
         assertFalse(config.toString().contains(KEY), config.toString());
         assertFalse(config.toString().contains(KEY.substring(0, 16)), config.toString());
         assertTrue(config.toString().contains("vtApiKey=(set)"), config.toString());
+    }
+
+    @Test
+    void oneWorkerIsAccepted() {
+        assertEquals(1, AppConfig.from(Map.of("VT_WORKERS", "1")).vtWorkers());
+    }
+
+    @Test
+    void toStringNamesTheNewSettings() {
+        String text = AppConfig.from(Map.of("VT_WORKERS", "3", "CACHE_TTL_DAYS", "9")).toString();
+
+        assertTrue(text.contains("vtWorkers=3"), text);
+        assertTrue(text.contains("cacheTtlDays=9"), text);
+        assertTrue(text.contains("notFoundTtlHours=24"), text);
     }
 
     @Test

@@ -7,8 +7,10 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 import com.vtbatchsearch.batch.BatchItem;
 import com.vtbatchsearch.batch.ExtractedHashes;
+import com.vtbatchsearch.batch.Freshness;
 import com.vtbatchsearch.batch.HashType;
 import com.vtbatchsearch.queue.EmbeddedLookupQueue;
+import com.vtbatchsearch.queue.QueuedLookup;
 import com.vtbatchsearch.store.BatchRepository;
 import com.vtbatchsearch.store.Database;
 import com.vtbatchsearch.store.LookupRepository;
@@ -39,7 +41,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 class LookupWorkerTest {
     private static final LookupWorker.Settings SETTINGS = new LookupWorker.Settings(Duration.ofMillis(50),
-            Duration.ofMillis(200), Duration.ofMillis(500), Duration.ofMillis(20), 3, Duration.ofMillis(100));
+            Duration.ofMillis(200), Duration.ofMillis(500), Duration.ofMillis(20), 3, Duration.ofSeconds(30));
+    private static final Freshness FRESHNESS = new Freshness(Duration.ofDays(7), Duration.ofHours(24));
     private static final Duration WAIT = Duration.ofSeconds(10);
 
     @TempDir
@@ -51,29 +54,41 @@ class LookupWorkerTest {
     private BatchRepository batches;
     private LookupRepository lookups;
     private EmbeddedLookupQueue queue;
+    private RateLimiter limiter;
     private LookupStatus status;
+    private QueueMaintenance maintenance;
     private VirusTotalClient client;
     private LookupWorker worker;
     private Thread thread;
+    private final List<LookupWorker> workers = new ArrayList<>();
+    private final List<Thread> threads = new ArrayList<>();
 
     @BeforeEach
     void setUp() throws IOException {
         fake = new FakeVirusTotal();
         database = Database.openSqlite(dataDir);
-        batches = new BatchRepository(database);
+        batches = new BatchRepository(database, FRESHNESS);
         lookups = new LookupRepository(database);
         queue = new EmbeddedLookupQueue();
-        status = new LookupStatus(true, clock);
+        queue.markFilled(); // as after the start-up fill: tests queue what they submit themselves
+        limiter(1_000_000, 1_000_000);
+        maintenance = new QueueMaintenance(queue, lookups, Duration.ofHours(1), clock, () -> { });
+    }
+
+    private void limiter(int perMinute, int perDay) {
+        limiter = new LocalRateLimiter(perMinute, perDay, clock, List.of(), at -> { });
+        status = new LookupStatus(true, limiter);
     }
 
     @AfterEach
     void tearDown() throws InterruptedException {
         try {
-            if (worker != null && thread != null) {
-                worker.requestStop();
-                client.close();
-                assertTrue(worker.awaitStop(Duration.ofSeconds(5)), "the worker did not stop");
-                thread.join(5_000);
+            workers.forEach(LookupWorker::requestStop);
+            for (LookupWorker w : workers) {
+                assertTrue(w.awaitStop(Duration.ofSeconds(5)), "a worker did not stop");
+            }
+            for (Thread t : threads) {
+                t.join(5_000);
             }
         } finally {
             if (client != null) {
@@ -87,39 +102,69 @@ class LookupWorkerTest {
     // --- helpers
 
     private LookupWorker worker(int perMinute, String apiKey, Duration clientTimeout) {
-        client = new VirusTotalClient(URI.create(fake.baseUrl()), apiKey, clientTimeout);
-        RateLimiter limiter = new RateLimiter(perMinute, 1_000_000, clock, List.of(), at -> { });
-        worker = new LookupWorker(queue, lookups, client, limiter, status, SETTINGS, clock);
+        return worker(perMinute, apiKey, clientTimeout, SETTINGS);
+    }
+
+    private LookupWorker worker(int perMinute, String apiKey, Duration clientTimeout, LookupWorker.Settings settings) {
+        if (client == null) {
+            client = new VirusTotalClient(URI.create(fake.baseUrl()), apiKey, clientTimeout);
+        }
+        if (limiter.perMinute() != perMinute) {
+            limiter(perMinute, limiter.perDay());
+        }
+        worker = new LookupWorker("worker-" + workers.size(), queue, lookups, client, limiter, status, maintenance,
+                settings, clock);
+        workers.add(worker);
         return worker;
     }
 
     private LookupWorker worker() {
-        return worker(10_000, FakeVirusTotal.API_KEY, Duration.ofSeconds(5));
+        return worker(1_000_000, FakeVirusTotal.API_KEY, Duration.ofSeconds(5));
     }
 
+    /** Starts the last worker made (one is made if none was). */
     private void start() {
         if (worker == null) {
             worker();
         }
-        thread = new Thread(worker, "lookup-worker-under-test");
+        thread = new Thread(worker, "lookup-worker-under-test-" + threads.size());
         thread.setDaemon(true);
+        threads.add(thread);
         thread.start();
     }
 
     /** Stores a batch of {@code hashes} and queues what it says to queue, as BatchService does. */
     private String submit(String... hashes) {
         String id = UUID.randomUUID().toString();
-        queue.addAll(store(id, hashes));
+        queue.enqueue(id, store(id, hashes));
         return id;
     }
 
     /** Stores a batch without queueing anything, as when the queue lost its contents. */
     private List<String> store(String id, String... hashes) {
+        return store(id, clock.instant(), hashes);
+    }
+
+    private List<String> store(String id, Instant createdAt, String... hashes) {
         Map<String, HashType> distinct = new LinkedHashMap<>();
         for (String h : hashes) {
             distinct.put(h, HashType.of(h).orElseThrow());
         }
-        return batches.create(id, clock.instant(), new ExtractedHashes(distinct, hashes.length));
+        return batches.create(id, createdAt, new ExtractedHashes(distinct, hashes.length));
+    }
+
+    /** Everything waiting in the queue, in the order it would be served; empties the queue. */
+    private List<QueuedLookup> drainQueue() throws InterruptedException {
+        List<QueuedLookup> taken = new ArrayList<>();
+        Optional<QueuedLookup> next;
+        while ((next = queue.take(Duration.ZERO)).isPresent()) {
+            taken.add(next.get());
+        }
+        return taken;
+    }
+
+    private static List<String> hashesOf(List<QueuedLookup> entries) {
+        return entries.stream().map(QueuedLookup::hash).toList();
     }
 
     static String hash(HashType type, String seed) {
@@ -279,7 +324,8 @@ class LookupWorkerTest {
 
         assertEquals("key_rejected", status.getState());
         assertEquals(Optional.of(new LookupState(h, "pending", 0)), lookups.find(h));
-        assertTrue(queue.snapshot().contains(h), "queue: " + queue.snapshot());
+        List<String> queued = hashesOf(drainQueue());
+        assertEquals(List.of(h), queued, "the hash is back in the queue, once");
         // the pause keeps the worker from hammering VirusTotal with a bad key
         assertTrue(fake.calls(h) <= 2, "calls with a rejected key: " + fake.calls(h));
     }
@@ -302,7 +348,7 @@ class LookupWorkerTest {
         long millis = Duration.ofNanos(System.nanoTime() - begin).toMillis();
         assertTrue(stopped, "the worker did not stop within 2 s");
         assertTrue(millis < 2_000, "stopping took " + millis + " ms");
-        assertEquals(List.of(slow, waiting), List.copyOf(queue.snapshot()), "the hash in flight is back at the head");
+        assertEquals(List.of(slow, waiting), hashesOf(drainQueue()), "the hash in flight is back at the head");
         assertEquals(Optional.of(new LookupState(slow, "pending", 0)), lookups.find(slow),
                 "a lookup cut short by the shutdown is not counted as a failure");
     }
@@ -318,28 +364,11 @@ class LookupWorkerTest {
     }
 
     @Test
-    void requeuePendingAddsThePendingHashesTheQueueLacks() {
-        String queued = hash(HashType.MD5, "queued");
-        String lost1 = hash(HashType.MD5, "lost1");
-        String lost2 = hash(HashType.SHA1, "lost2");
-        String answered = hash(HashType.SHA1, "answered");
-        store(UUID.randomUUID().toString(), queued, lost1, lost2, answered);
-        lookups.saveNotFound(answered, clock.instant());
-        queue.addAll(List.of(queued));
-        worker();
-
-        int added = worker.requeuePending();
-
-        assertEquals(2, added);
-        assertEquals(3, queue.size(), "no hash queued twice");
-        assertEquals(java.util.Set.of(queued, lost1, lost2), queue.snapshot());
-        assertEquals(0, worker.requeuePending(), "a second refill adds nothing");
-    }
-
-    @Test
     void pendingHashesMissingFromTheQueueAreLookedUpAfterARefill() throws InterruptedException {
         String lost = hash(HashType.SHA256, "lost");
         store(UUID.randomUUID().toString(), lost);
+        queue = new EmbeddedLookupQueue(); // a new queue: it asks to be filled from the database
+        maintenance = new QueueMaintenance(queue, lookups, Duration.ofHours(1), clock, () -> { });
 
         start();
         await("the lost hash is done", () -> "done".equals(status(lost)));
@@ -365,5 +394,261 @@ class LookupWorkerTest {
         List<Long> times = fake.callTimes();
         assertTrue(times.get(2) - times.get(0) < 1_000, "the first three calls were not made at once: " + times);
         assertFalse(status.isKeyRejected());
+    }
+
+    // --- several workers, 429s, stop, refresh
+
+    private static final LookupWorker.Settings SHORT_PAUSE = new LookupWorker.Settings(Duration.ofMillis(50),
+            Duration.ofMillis(100), Duration.ofMillis(500), Duration.ofMillis(20), 3, Duration.ofSeconds(30));
+
+    private static Reply quotaExceeded() {
+        return FakeVirusTotal.error(429, "QuotaExceededError", "Quota exceeded");
+    }
+
+    private Instant nextMidnight() {
+        return RateLimiter.startOfNextUtcDay(clock.instant());
+    }
+
+    @Test
+    void twoWorkersMakeOneCallPerHashQueuedForTwoBatches() throws InterruptedException {
+        fake.fallback(h -> fake.knownFile(h).after(Duration.ofMillis(30)));
+        String[] shared = new String[8];
+        for (int i = 0; i < shared.length; i++) {
+            shared[i] = hash(HashType.SHA256, "shared" + i);
+        }
+        String first = submit(shared);
+        String second = submit(shared); // all pending already: queued for the second batch too
+        assertEquals(2L * shared.length, queue.size());
+        worker();
+        start();
+        worker();
+        start();
+
+        awaitNothingPending();
+        await("the queue is drained", () -> queue.size() == 0);
+
+        for (String h : shared) {
+            assertEquals(1, fake.calls(h), "calls for " + h);
+        }
+        assertEquals(shared.length, fake.calls());
+        for (String id : List.of(first, second)) {
+            assertTrue(batches.items(id).stream().allMatch(i -> "done".equals(i.getStatus()) && i.getMalicious() != null),
+                    "every row of batch " + id + " is answered");
+        }
+    }
+
+    @Test
+    void aHashAnsweredByAnotherWorkerWhileThisOneHeldItsEntryCostsNoSecondCall() throws InterruptedException {
+        String h = hash(HashType.MD5, "one-hash-two-batches");
+        fake.script(h, fake.knownFile(h).after(Duration.ofMillis(300)));
+        String first = submit(h);
+        String second = submit(h);
+        worker();
+        start();
+        worker();
+        start();
+
+        await("both entries were taken", () -> queue.size() == 0 && fake.calls(h) == 1);
+        awaitNothingPending();
+
+        assertEquals(1, fake.calls(h));
+        assertEquals("done", batches.items(first).get(0).getStatus());
+        assertEquals("done", batches.items(second).get(0).getStatus());
+    }
+
+    @Test
+    void aStreakOfQuotaErrorsAfterPausesPausesLookupsUntilUtcMidnight() throws InterruptedException {
+        String h = hash(HashType.SHA1, "daily-quota");
+        fake.script(h, quotaExceeded(), quotaExceeded(), quotaExceeded());
+        submit(h);
+        worker(1_000_000, FakeVirusTotal.API_KEY, Duration.ofSeconds(5), SHORT_PAUSE);
+
+        start();
+        await("lookups are paused until midnight",
+                () -> limiter.pause().map(p -> !p.until().isBefore(nextMidnight().minusSeconds(1))).orElse(false));
+
+        assertEquals(3, fake.calls(h));
+        assertEquals(nextMidnight(), limiter.pause().orElseThrow().until());
+        assertTrue(limiter.pause().orElseThrow().reason().contains("QuotaExceededError"),
+                limiter.pause().orElseThrow().reason());
+        assertEquals(limiter.perDay(), limiter.usedToday(), "the day's budget is marked spent");
+        assertEquals("paused", status.getState());
+        List<Long> times = fake.callTimes();
+        for (int i = 1; i < times.size(); i++) {
+            assertTrue(times.get(i) - times.get(i - 1) >= SHORT_PAUSE.rateLimitPause().toMillis() - 20,
+                    "no pause between the quota errors: " + times);
+        }
+        Thread.sleep(3 * SHORT_PAUSE.rateLimitPause().toMillis()); // a 100 ms pause would have ended by now
+        assertEquals(3, fake.calls(), "no call during the daily pause");
+        assertEquals("pending", status(h));
+    }
+
+    @Test
+    void quotaErrorsSeparatedByAnAnswerAreNoStreak() throws InterruptedException {
+        String limited = hash(HashType.SHA1, "limited-again");
+        String other = hash(HashType.MD5, "answered-between");
+        fake.script(limited, quotaExceeded(), quotaExceeded(), quotaExceeded());
+        submit(limited, other);
+        worker(1_000_000, FakeVirusTotal.API_KEY, Duration.ofSeconds(5), SHORT_PAUSE);
+
+        start();
+        awaitNothingPending();
+
+        assertEquals(4, fake.calls(limited), "three quota errors, then the answer");
+        assertEquals("done", status(limited));
+        assertTrue(limiter.pause().isEmpty(), "no daily pause: " + limiter.pause());
+        assertTrue(limiter.usedToday() < limiter.perDay());
+    }
+
+    @Test
+    void tooManyRequestsErrorsNeverPauseUntilMidnight() throws InterruptedException {
+        String h = hash(HashType.SHA256, "too-many");
+        Reply tooMany = FakeVirusTotal.error(429, "TooManyRequestsError", "Too many requests");
+        fake.script(h, tooMany, tooMany, tooMany, tooMany);
+        submit(h);
+        worker(1_000_000, FakeVirusTotal.API_KEY, Duration.ofSeconds(5), SHORT_PAUSE);
+
+        start();
+        await("the hash is done", () -> "done".equals(status(h)));
+
+        assertEquals(5, fake.calls(h));
+        assertTrue(limiter.pause().isEmpty(), "no pause left: " + limiter.pause());
+    }
+
+    @Test
+    void aRateLimitWhenTheCountedDailyBudgetIsSpentPausesUntilMidnight() throws InterruptedException {
+        String h = hash(HashType.MD5, "last-of-the-day");
+        fake.script(h, FakeVirusTotal.error(429, "TooManyRequestsError", "Too many requests"));
+        submit(h);
+        limiter(1_000_000, 1); // this call spends the day's budget
+        worker(1_000_000, FakeVirusTotal.API_KEY, Duration.ofSeconds(5), SHORT_PAUSE);
+
+        start();
+        await("lookups are paused", () -> limiter.pause().isPresent());
+
+        assertEquals(nextMidnight(), limiter.pause().orElseThrow().until());
+        assertEquals(1, fake.calls(h));
+        assertEquals("pending", status(h));
+    }
+
+    @Test
+    void aSingle429PausesEveryLookupForAtLeastTheRateLimitPause() throws InterruptedException {
+        String limited = hash(HashType.MD5, "single-429");
+        fake.script(limited, quotaExceeded());
+        submit(limited);
+        worker();
+
+        start();
+        await("lookups are paused", () -> limiter.pause().isPresent());
+        Instant until = limiter.pause().orElseThrow().until();
+        Instant sentAround = Instant.ofEpochMilli(fake.callTimes().get(0));
+
+        assertTrue(!until.isBefore(sentAround.plus(SETTINGS.rateLimitPause()).minusMillis(20)),
+                "pause until " + until + " after a 429 at " + sentAround);
+        assertTrue(until.isBefore(nextMidnight().minusSeconds(1)) || clock.instant().isAfter(nextMidnight().minusSeconds(5)),
+                "a single 429 is not the daily quota: " + until);
+        awaitNothingPending();
+        assertEquals("done", status(limited));
+        assertEquals(2, fake.calls(limited));
+    }
+
+    @Test
+    void stopWhileWaitingForAPermitPutsTheEntryBackAtTheHead() throws InterruptedException {
+        String a = hash(HashType.MD5, "waiting-a");
+        String b = hash(HashType.MD5, "waiting-b");
+        String id = submit(a, b);
+        limiter.pauseUntil(clock.instant().plus(Duration.ofHours(1)), "test pause");
+        worker();
+
+        start();
+        await("the worker took the first entry", () -> queue.size() == 1);
+        assertTrue(worker.stop(Duration.ofSeconds(2)), "the worker did not stop within 2 s");
+
+        assertEquals(List.of(new QueuedLookup(id, a), new QueuedLookup(id, b)), drainQueue());
+        assertEquals(0, fake.calls());
+        assertEquals(Optional.of(new LookupState(a, "pending", 0)), lookups.find(a));
+    }
+
+    @Test
+    void aStaleAnswerMarkedForRefreshIsLookedUpAgainAndReplaced() throws InterruptedException {
+        String h = hash(HashType.SHA256, "stale");
+        Instant old = clock.instant().minus(Duration.ofDays(10));
+        store(UUID.randomUUID().toString(), old, h);
+        lookups.saveFound(h, oldReport(h), old);
+        String id = submit(h);
+        BatchItem before = batches.items(id).get(0);
+        assertTrue(before.isStale() && before.isRefreshing(), "the old answer shows as stale and refreshing");
+
+        start();
+        await("the refresh is done", () -> !lookups.find(h).orElseThrow().refresh());
+
+        assertEquals(1, fake.calls(h));
+        BatchItem after = batches.items(id).get(0);
+        assertEquals("done", after.getStatus());
+        assertEquals("trojan.fake/" + h.substring(0, 6), after.getLabel(), "the new answer replaced the old one");
+        assertFalse(after.isStale());
+        assertFalse(after.isRefreshing());
+    }
+
+    @Test
+    void aRefreshThatFailsEveryAttemptKeepsTheOldAnswer() throws InterruptedException {
+        String h = hash(HashType.SHA256, "stale-failing");
+        Instant old = clock.instant().minus(Duration.ofDays(10));
+        store(UUID.randomUUID().toString(), old, h);
+        lookups.saveFound(h, oldReport(h), old);
+        String id = submit(h);
+        fake.script(h, FakeVirusTotal.error(500, "InternalError", "boom 1"),
+                FakeVirusTotal.error(502, "BadGateway", "boom 2"),
+                FakeVirusTotal.error(503, "TransientError", "boom 3"));
+
+        start();
+        await("the refresh gave up", () -> !lookups.find(h).orElseThrow().refresh());
+
+        assertEquals(3, fake.calls(h));
+        BatchItem item = batches.items(id).get(0);
+        assertEquals("done", item.getStatus());
+        assertEquals("old/label", item.getLabel(), "the old answer is kept");
+        assertEquals(null, item.getError(), "no error shown over a kept answer");
+        assertTrue(item.isStale(), "still stale");
+        assertFalse(item.isRefreshing());
+        assertEquals(0, queue.size(), "nothing left in the queue");
+    }
+
+    @Test
+    void anAnsweredHashInTheQueueIsAcknowledgedWithoutACall() throws InterruptedException {
+        String h = hash(HashType.MD5, "answered-in-queue");
+        String id = submit(h);
+        lookups.saveNotFound(h, clock.instant());
+        queue.enqueue(id, List.of(h, h)); // copies left by a refill
+
+        start();
+        await("the queue is drained", () -> queue.size() == 0);
+
+        Thread.sleep(100);
+        assertEquals(0, fake.calls());
+        assertEquals(0, queue.size());
+    }
+
+    private static FileReport oldReport(String sha256) {
+        return new FileReport(sha256, null, null, 2, 0, 60, 0, "old/label", "old.exe", "Win32 EXE",
+                Instant.ofEpochSecond(1_500_000_000L), Instant.ofEpochSecond(1_600_000_000L), -1, List.of(), "{}");
+    }
+
+    @Test
+    void anEntryRefusedWhileAnotherWorkerBacksOffIsKeptAndTheHashEndsDone() throws InterruptedException {
+        // One worker's lookup fails and it backs off for a second; the other, idle, takes the re-queued
+        // entry. The entry must survive that: dropping it would leave the hash open until a refill.
+        LookupWorker.Settings slowRetry = new LookupWorker.Settings(Duration.ofMillis(50), Duration.ofMillis(200),
+                Duration.ofMillis(500), Duration.ofSeconds(1), 3, Duration.ofSeconds(30));
+        String flaky = hash(HashType.MD5, "flaky-two-workers");
+        fake.script(flaky, FakeVirusTotal.error(500, "InternalError", "boom"));
+        submit(flaky);
+        worker(1_000_000, FakeVirusTotal.API_KEY, Duration.ofSeconds(5), slowRetry);
+        start();
+        worker(1_000_000, FakeVirusTotal.API_KEY, Duration.ofSeconds(5), slowRetry);
+        start();
+
+        await("the lookup is done", () -> "done".equals(status(flaky)));
+        assertEquals(2, fake.calls(flaky));
     }
 }

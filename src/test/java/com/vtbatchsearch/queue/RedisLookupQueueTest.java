@@ -2,9 +2,9 @@ package com.vtbatchsearch.queue;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.vtbatchsearch.testing.RedisProcess;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
@@ -12,6 +12,7 @@ import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import org.junit.jupiter.api.AfterAll;
@@ -19,47 +20,57 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import redis.clients.jedis.JedisPooled;
 import redis.embedded.RedisServer;
 
 /**
  * Runs against a real Redis server that the test starts itself, on a free loopback port (never the
  * shared Redis on 6379), from the binary bundled in embedded-redis.
  */
-class RedisLookupQueueTest {
-    private static final String A = "d41d8cd98f00b204e9800998ecf8427e";
-    private static final String B = "da39a3ee5e6b4b0d3255bfef95601890afd80709";
-    private static final String C = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
-    private static final String D = "0cc175b9c0f1b6a831c399e269772661";
-
-    private static RedisServer server;
-    private static int port;
+class RedisLookupQueueTest extends LookupQueueContract {
+    private static RedisProcess redisServer;
+    private static JedisPooled redis;
 
     private final List<RedisLookupQueue> opened = new ArrayList<>();
-    private String key;
+    private String prefix;
     private RedisLookupQueue queue;
 
     @BeforeAll
-    static void startRedis() throws IOException {
-        port = freePort();
-        server = startServer(port, null);
+    static void startRedis() {
+        redisServer = RedisProcess.start();
+        redis = new JedisPooled("127.0.0.1", redisServer.port());
     }
 
     @AfterAll
-    static void stopRedis() throws IOException {
-        if (server != null) {
-            server.stop();
+    static void stopRedis() {
+        if (redis != null) {
+            redis.close();
+        }
+        if (redisServer != null) {
+            redisServer.close();
         }
     }
 
     @BeforeEach
     void openQueue() {
-        key = "vt-batch-search-test:" + UUID.randomUUID();
-        queue = open(URI.create("redis://127.0.0.1:" + port), key);
+        prefix = "vt-batch-search-test:" + UUID.randomUUID() + ":";
+        queue = open(prefix);
     }
 
     @AfterEach
     void closeQueues() {
         opened.forEach(RedisLookupQueue::close);
+    }
+
+    @Override
+    LookupQueue queue() {
+        return queue;
+    }
+
+    private RedisLookupQueue open(String keyPrefix) {
+        RedisLookupQueue q = new RedisLookupQueue(redis, keyPrefix, "redis 127.0.0.1:" + redisServer.port(), Duration.ofSeconds(30));
+        opened.add(q);
+        return q;
     }
 
     static int freePort() throws IOException {
@@ -69,169 +80,135 @@ class RedisLookupQueueTest {
     }
 
     static RedisServer startServer(int port, String password) throws IOException {
-        RedisServer redis = RedisServer.newRedisServer()
+        RedisServer server = RedisServer.newRedisServer()
                 .port(port)
                 .bind("127.0.0.1")
                 .setting("save \"\"")
                 .setting("appendonly no")
                 .settingIf(password != null, "requirepass " + password)
                 .build();
-        redis.start();
-        return redis;
-    }
-
-    private RedisLookupQueue open(URI url, String key) {
-        RedisLookupQueue q = new RedisLookupQueue(url, key);
-        opened.add(q);
-        return q;
-    }
-
-    private List<String> drain(LookupQueue q) throws InterruptedException {
-        List<String> taken = new ArrayList<>();
-        Optional<String> next;
-        while ((next = q.take(Duration.ofMillis(50))).isPresent()) {
-            taken.add(next.get());
-        }
-        return taken;
+        server.start();
+        return server;
     }
 
     @Test
-    void takesHashesInTheOrderTheyWereAdded() throws InterruptedException {
-        queue.addAll(List.of(A, B));
-        queue.addAll(List.of(C));
+    void aTakenEntryStaysInTheProcessingListUntilAcknowledged() throws InterruptedException {
+        queue.enqueue(X, List.of(A, B));
 
-        assertEquals(List.of(A, B, C), drain(queue));
+        QueuedLookup taken = queue.take(Duration.ofMillis(100)).orElseThrow();
+
+        assertEquals(new QueuedLookup(X, A), taken);
+        assertEquals(1, queue.inProgress());
+        assertEquals(1, queue.size(), "in progress is not waiting");
+        queue.ack(taken);
+        assertEquals(0, queue.inProgress());
+        assertEquals(1, queue.size());
     }
 
     @Test
-    void addFirstPutsAHashAtTheHead() throws InterruptedException {
-        queue.addAll(List.of(A, B));
+    void requeueTakesTheEntryOutOfTheProcessingList() throws InterruptedException {
+        queue.enqueue(X, List.of(A, B));
+        QueuedLookup taken = queue.take(Duration.ofMillis(100)).orElseThrow();
 
-        queue.addFirst(C);
+        queue.requeue(taken, true);
 
-        assertEquals(List.of(C, A, B), drain(queue));
-    }
-
-    @Test
-    void takeOnAnEmptyQueueReturnsEmptyAfterTheTimeout() throws InterruptedException {
-        long begin = System.nanoTime();
-
-        Optional<String> taken = queue.take(Duration.ofMillis(300));
-
-        long millis = Duration.ofNanos(System.nanoTime() - begin).toMillis();
-        assertEquals(Optional.empty(), taken);
-        assertTrue(millis >= 250, "returned after " + millis + " ms, before the timeout");
-        assertTrue(millis < 2_000, "returned after " + millis + " ms, long after the timeout");
-    }
-
-    @Test
-    void takeWaitsForAHashAddedMeanwhile() throws Exception {
-        Thread producer = new Thread(() -> {
-            try {
-                Thread.sleep(100);
-            } catch (InterruptedException e) {
-                return;
-            }
-            queue.addAll(List.of(D));
-        });
-        producer.start();
-
-        Optional<String> taken = queue.take(Duration.ofSeconds(5));
-
-        producer.join();
-        assertEquals(Optional.of(D), taken);
-    }
-
-    @Test
-    void takeOnAnInterruptedThreadThrows() {
-        queue.addAll(List.of(A));
-        Thread.currentThread().interrupt();
-        try {
-            assertThrows(InterruptedException.class, () -> queue.take(Duration.ofMillis(100)));
-        } finally {
-            Thread.interrupted();
-        }
-        assertEquals(1, queue.size(), "nothing was taken");
-    }
-
-    @Test
-    void sizeCountsQueuedHashes() throws InterruptedException {
-        assertEquals(0, queue.size());
-        queue.addAll(List.of(A, B, C));
-        assertEquals(3, queue.size());
-
-        queue.take(Duration.ofMillis(100));
-
+        assertEquals(0, queue.inProgress());
         assertEquals(2, queue.size());
     }
 
     @Test
-    void snapshotListsEveryHashOnceInQueueOrderWithoutTakingAny() {
-        queue.addAll(List.of(B, A, B, C));
+    void twoQueuesOnOnePrefixShareTheirEntries() throws InterruptedException {
+        RedisLookupQueue other = open(prefix);
 
-        assertEquals(List.of(B, A, C), List.copyOf(queue.snapshot()));
-        assertEquals(4, queue.size());
-    }
-
-    @Test
-    void addingNothingIsANoOp() {
-        queue.addAll(List.of());
-
-        assertEquals(0, queue.size());
-    }
-
-    @Test
-    void largeAdditionsKeepTheirOrderAcrossChunks() throws InterruptedException {
-        List<String> many = new ArrayList<>();
-        for (int i = 0; i < 2_500; i++) {
-            many.add("%032x".formatted(i));
-        }
-
-        queue.addAll(many);
-
-        assertEquals(2_500, queue.size());
-        assertEquals(many, List.copyOf(queue.snapshot()));
-        assertEquals(many.get(0), queue.take(Duration.ofMillis(100)).orElseThrow());
-    }
-
-    @Test
-    void twoQueuesOnOneKeyShareTheirItems() throws InterruptedException {
-        RedisLookupQueue other = open(URI.create("redis://127.0.0.1:" + port), key);
-
-        queue.addAll(List.of(A, B));
-        other.addFirst(C);
+        queue.enqueue(X, List.of(A, B));
+        other.enqueue(Y, List.of(C));
 
         assertEquals(3, other.size());
-        assertEquals(Optional.of(C), queue.take(Duration.ofMillis(100)));
-        assertEquals(Optional.of(A), other.take(Duration.ofMillis(100)));
-        assertEquals(List.of(B), List.copyOf(queue.snapshot()));
+        assertEquals(Optional.of(new QueuedLookup(X, A)), queue.take(Duration.ofMillis(100)));
+        assertEquals(Optional.of(new QueuedLookup(Y, C)), other.take(Duration.ofMillis(100)));
+        assertEquals(Map.of(X, 1L), queue.lengths());
+        assertEquals(1, queue.inProgress());
+        assertEquals(1, other.inProgress());
     }
 
     @Test
-    void queuesOnDifferentKeysAreSeparate() {
-        RedisLookupQueue other = open(URI.create("redis://127.0.0.1:" + port), key + ":other");
+    void queuesOnDifferentPrefixesAreSeparate() {
+        RedisLookupQueue other = open(prefix + "other:");
 
-        queue.addAll(List.of(A));
+        queue.enqueue(X, List.of(A));
 
         assertEquals(0, other.size());
+        assertEquals(1, queue.size());
     }
 
     @Test
-    void describeNamesHostAndPort() {
-        assertEquals("redis 127.0.0.1:" + port, queue.describe());
+    void entriesOfAStoppedInstanceGoBackToTheHeadOfTheirLines() throws InterruptedException {
+        RedisLookupQueue dead = open(prefix);
+        queue.enqueue(X, List.of(A, B, C));
+        queue.enqueue(Y, List.of(D));
+        QueuedLookup first = dead.take(Duration.ofMillis(100)).orElseThrow();
+        QueuedLookup second = dead.take(Duration.ofMillis(100)).orElseThrow();
+        assertEquals(List.of(new QueuedLookup(X, A), new QueuedLookup(Y, D)), List.of(first, second));
+        queue.heartbeat();
+        assertEquals(0, queue.recoverAbandoned(), "a live instance's entries are left alone");
+        assertEquals(2, dead.inProgress());
+
+        dead.close(); // deletes its heartbeat, as on shutdown or once the key expires
+
+        assertEquals(2, queue.recoverAbandoned());
+        assertEquals(0, dead.inProgress());
+        assertEquals(0, queue.recoverAbandoned(), "recovered once");
+        List<QueuedLookup> all = drain(queue);
+        assertEquals(4, all.size(), "nothing lost, nothing doubled: " + all);
+        assertEquals(entries(X, A, B, C), all.stream().filter(e -> e.batchId().equals(X)).toList(),
+                "the recovered entry is at the head of its line");
+        assertTrue(all.contains(new QueuedLookup(Y, D)), "the batch whose line had run dry is back in turn");
+    }
+
+    @Test
+    void anInstanceDoesNotRecoverItsOwnEntries() throws InterruptedException {
+        queue.enqueue(X, List.of(A));
+        queue.take(Duration.ofMillis(100)).orElseThrow();
+
+        assertEquals(0, queue.recoverAbandoned());
+        assertEquals(1, queue.inProgress());
+    }
+
+    @Test
+    void needsRefillAgainAfterRedisLostItsData() throws InterruptedException {
+        RedisLookupQueue other = open(prefix);
+        assertTrue(queue.needsRefill());
+        queue.markFilled();
+        assertFalse(queue.needsRefill());
+        assertFalse(other.needsRefill(), "the marker is shared by every instance");
+
+        redis.flushAll();
+
+        assertTrue(queue.needsRefill());
+        assertTrue(other.needsRefill());
+    }
+
+    @Test
+    void describeIsWhatTheOwnerSaid() {
+        assertEquals("redis 127.0.0.1:" + redisServer.port(), queue.describe());
+        assertEquals("redis cache.example.com:6380", RedisLookupQueue.describe(URI.create(
+                "rediss://:pw@cache.example.com:6380/0")));
+        assertEquals("redis cache.example.com:6379", RedisLookupQueue.describe(URI.create("redis://cache.example.com")));
     }
 
     @Test
     void aPasswordInTheUrlIsUsedAndNeverDescribed() throws IOException, InterruptedException {
         int securePort = freePort();
         RedisServer secure = startServer(securePort, "s3cret-pass");
-        try {
-            RedisLookupQueue withPassword = open(URI.create("redis://:s3cret-pass@127.0.0.1:" + securePort), key);
+        URI url = URI.create("redis://:s3cret-pass@127.0.0.1:" + securePort);
+        try (JedisPooled pool = RedisLookupQueue.connect(url)) {
+            RedisLookupQueue withPassword = new RedisLookupQueue(pool, prefix, RedisLookupQueue.describe(url), Duration.ofSeconds(30));
 
-            withPassword.addAll(List.of(A));
+            withPassword.enqueue(X, List.of(A));
 
-            assertEquals(Optional.of(A), withPassword.take(Duration.ofMillis(100)));
+            assertEquals(Optional.of(new QueuedLookup(X, A)), withPassword.take(Duration.ofMillis(100)));
             assertFalse(withPassword.describe().contains("s3cret"), withPassword.describe());
+            withPassword.close();
         } finally {
             secure.stop();
         }

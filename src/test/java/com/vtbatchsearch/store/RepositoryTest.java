@@ -1,6 +1,7 @@
 package com.vtbatchsearch.store;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -8,12 +9,14 @@ import com.vtbatchsearch.batch.Batch;
 import com.vtbatchsearch.batch.BatchCounts;
 import com.vtbatchsearch.batch.BatchItem;
 import com.vtbatchsearch.batch.ExtractedHashes;
+import com.vtbatchsearch.batch.Freshness;
 import com.vtbatchsearch.batch.HashType;
 import com.vtbatchsearch.lookup.FileReport;
 import com.vtbatchsearch.store.LookupRepository.LookupState;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HexFormat;
@@ -34,6 +37,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 class RepositoryTest {
     private static final Instant T0 = Instant.parse("2024-05-01T10:00:00Z");
+    private static final Freshness FRESHNESS = new Freshness(Duration.ofDays(7), Duration.ofHours(24));
 
     @TempDir
     Path dataDir;
@@ -46,7 +50,7 @@ class RepositoryTest {
     @BeforeEach
     void open() {
         database = Database.openSqlite(dataDir);
-        batches = new BatchRepository(database);
+        batches = new BatchRepository(database, FRESHNESS);
         lookups = new LookupRepository(database);
         callLog = new CallLogRepository(database);
     }
@@ -110,15 +114,18 @@ class RepositoryTest {
     }
 
     @Test
-    void aSecondBatchQueuesOnlyTheHashesNotYetKnown() {
+    void aSecondBatchQueuesItsOpenHashesIncludingThoseAlreadyPendingForAnotherBatch() {
         String a = hash(HashType.MD5, "a");
         String b = hash(HashType.MD5, "b");
         String c = hash(HashType.MD5, "c");
-        batches.create(UUID.randomUUID().toString(), T0, extracted(a, b));
+        String d = hash(HashType.MD5, "d");
+        batches.create(UUID.randomUUID().toString(), T0, extracted(a, b, d));
+        lookups.saveNotFound(d, T0);
 
-        List<String> queued = batches.create(UUID.randomUUID().toString(), T0.plusSeconds(1), extracted(b, c, a));
+        List<String> queued = batches.create(UUID.randomUUID().toString(), T0.plusSeconds(1), extracted(b, c, d, a));
 
-        assertEquals(List.of(c), queued);
+        assertEquals(List.of(b, c, a), queued, "every open hash of the batch, in upload order; not the answered one");
+        assertEquals(3, lookups.pendingHashes().size(), "a hash pending for two batches is one open lookup");
     }
 
     @Test
@@ -338,6 +345,202 @@ class RepositoryTest {
         assertEquals(List.of(early, late), lookups.pendingHashes());
     }
 
+    // --- freshness (items() judges staleness by the wall clock, so these tests use times around now)
+
+    private String batchAt(Instant at, String... hashes) {
+        String id = UUID.randomUUID().toString();
+        batches.create(id, at, extracted(hashes));
+        return id;
+    }
+
+    @Test
+    void aDoneAnswerOlderThanItsTtlIsMarkedForRefreshAndQueuedForANewBatch() {
+        Instant now = Instant.now();
+        Instant old = now.minus(Duration.ofDays(8));
+        String stale = hash(HashType.SHA256, "stale");
+        String pending = hash(HashType.MD5, "pending");
+        String first = batchAt(old, stale);
+        lookups.saveFound(stale, report(stale, null, null, 4), old);
+
+        String id = UUID.randomUUID().toString();
+        List<String> queued = batches.create(id, now, extracted(pending, stale));
+
+        assertEquals(List.of(pending, stale), queued, "the stale answer is queued for a lookup, in upload order");
+        LookupState state = lookups.find(stale).orElseThrow();
+        assertEquals(new LookupState(stale, "done", 0, true), state);
+        assertTrue(state.needsLookup());
+        BatchItem item = batches.items(id).get(1);
+        assertEquals("done", item.getStatus(), "the old answer still shows");
+        assertEquals(4, item.getMalicious());
+        assertTrue(item.isStale());
+        assertTrue(item.isRefreshing());
+        assertTrue(batches.items(first).get(0).isRefreshing(), "the older batch sees the refresh too");
+        assertEquals(List.of(new LookupRepository.PendingEntry(first, stale), new LookupRepository.PendingEntry(id, pending),
+                new LookupRepository.PendingEntry(id, stale)), lookups.pendingEntries());
+        assertEquals(1, batches.counts(batches.find(id).orElseThrow()).getPending(),
+                "a refreshing answer counts as answered, not pending");
+    }
+
+    @Test
+    void aDoneAnswerWithinItsTtlIsNeitherStaleNorQueued() {
+        Instant now = Instant.now();
+        Instant recent = now.minus(Duration.ofDays(6));
+        String fresh = hash(HashType.SHA256, "fresh");
+        batchAt(recent, fresh);
+        lookups.saveFound(fresh, report(fresh, null, null, 4), recent);
+
+        String id = UUID.randomUUID().toString();
+        List<String> queued = batches.create(id, now, extracted(fresh));
+
+        assertEquals(List.of(), queued);
+        assertEquals(new LookupState(fresh, "done", 0, false), lookups.find(fresh).orElseThrow());
+        BatchItem item = batches.items(id).get(0);
+        assertFalse(item.isStale());
+        assertFalse(item.isRefreshing());
+    }
+
+    @Test
+    void aNotFoundAnswerHasItsOwnShorterTtl() {
+        Instant now = Instant.now();
+        String staleMissing = hash(HashType.MD5, "missing-25h");
+        String freshMissing = hash(HashType.MD5, "missing-23h");
+        String twoDaysFound = hash(HashType.SHA256, "found-2d");
+        batchAt(now.minus(Duration.ofDays(3)), staleMissing, freshMissing, twoDaysFound);
+        lookups.saveNotFound(staleMissing, now.minus(Duration.ofHours(25)));
+        lookups.saveNotFound(freshMissing, now.minus(Duration.ofHours(23)));
+        lookups.saveFound(twoDaysFound, report(twoDaysFound, null, null, 0), now.minus(Duration.ofDays(2)));
+
+        String id = UUID.randomUUID().toString();
+        List<String> queued = batches.create(id, now, extracted(staleMissing, freshMissing, twoDaysFound));
+
+        assertEquals(List.of(staleMissing), queued);
+        assertEquals(List.of(true, false, false), batches.items(id).stream().map(BatchItem::isStale).toList());
+        assertEquals(List.of(true, false, false), batches.items(id).stream().map(BatchItem::isRefreshing).toList());
+        assertEquals("not_found", status(staleMissing));
+    }
+
+    @Test
+    void requestRefreshMarksTheBatchsStaleAnswersAndReturnsOnlyThoseItMarked() {
+        Instant now = Instant.now();
+        Instant old = now.minus(Duration.ofDays(8));
+        String stale = hash(HashType.SHA256, "r-stale");
+        String fresh = hash(HashType.SHA256, "r-fresh");
+        String pending = hash(HashType.MD5, "r-pending");
+        String staleMissing = hash(HashType.SHA1, "r-missing");
+        String id = batchAt(old, stale, fresh, pending, staleMissing);
+        lookups.saveFound(stale, report(stale, null, null, 1), old);
+        lookups.saveFound(fresh, report(fresh, null, null, 1), now.minus(Duration.ofDays(1)));
+        lookups.saveNotFound(staleMissing, now.minus(Duration.ofDays(2)));
+        assertEquals(List.of(true, false, false, true), batches.items(id).stream().map(BatchItem::isStale).toList());
+        assertEquals(List.of(false, false, false, false),
+                batches.items(id).stream().map(BatchItem::isRefreshing).toList(), "nothing refreshes by itself");
+
+        List<String> marked = batches.requestRefresh(id, now);
+
+        assertEquals(List.of(stale, staleMissing), marked, "the pending hash is queued already");
+        assertEquals(List.of(), batches.requestRefresh(id, now), "a second request marks nothing new");
+        assertTrue(lookups.find(stale).orElseThrow().refresh());
+        assertFalse(lookups.find(fresh).orElseThrow().refresh());
+        assertTrue(lookups.find(staleMissing).orElseThrow().refresh());
+        assertEquals(List.of(true, false, false, true),
+                batches.items(id).stream().map(BatchItem::isRefreshing).toList());
+    }
+
+    @Test
+    void requestRefreshOfAnUnknownBatchReturnsNothing() {
+        assertEquals(List.of(), batches.requestRefresh(UUID.randomUUID().toString(), Instant.now()));
+    }
+
+    @Test
+    void aRefreshedAnswerReplacesTheStaleOneForTheWholeFile() {
+        Instant now = Instant.now();
+        Instant old = now.minus(Duration.ofDays(8));
+        String md5 = hash(HashType.MD5, "refreshed");
+        String sha256 = hash(HashType.SHA256, "refreshed");
+        batchAt(old, md5);
+        lookups.saveFound(md5, report(sha256, md5, null, 1), old);
+        String id = batchAt(now, md5, sha256);
+        assertTrue(lookups.find(sha256).orElseThrow().refresh());
+
+        lookups.saveFound(md5, report(sha256, md5, null, 7), now);
+
+        assertEquals(new LookupState(md5, "done", 0, false), lookups.find(md5).orElseThrow());
+        assertEquals(new LookupState(sha256, "done", 0, false), lookups.find(sha256).orElseThrow());
+        List<BatchItem> items = batches.items(id);
+        assertEquals(List.of(7, 7), items.stream().map(BatchItem::getMalicious).toList());
+        assertEquals(List.of(false, false), items.stream().map(BatchItem::isStale).toList());
+        assertEquals(List.of(), lookups.pendingEntries());
+    }
+
+    @Test
+    void aRefreshThatGivesUpKeepsTheOldAnswer() {
+        Instant now = Instant.now();
+        Instant old = now.minus(Duration.ofDays(8));
+        String h = hash(HashType.SHA256, "refresh-fails");
+        batchAt(old, h);
+        lookups.saveFound(h, report(h, null, null, 3), old);
+        String id = batchAt(now, h);
+
+        assertEquals(1, lookups.recordFailure(h, "HTTP 500", false, now));
+        assertEquals(new LookupState(h, "done", 1, true), lookups.find(h).orElseThrow(), "still refreshing");
+        assertEquals(2, lookups.recordFailure(h, "HTTP 503", true, now));
+
+        assertEquals(new LookupState(h, "done", 2, false), lookups.find(h).orElseThrow());
+        BatchItem item = batches.items(id).get(0);
+        assertEquals("done", item.getStatus());
+        assertEquals(3, item.getMalicious(), "the old answer is kept");
+        assertNull(item.getError());
+        assertTrue(item.isStale());
+        assertFalse(item.isRefreshing());
+        assertEquals(List.of(), lookups.pendingEntries());
+    }
+
+    @Test
+    void answersAndFailuresOnlyTouchOpenLookups() {
+        Instant now = Instant.now();
+        String done = hash(HashType.SHA256, "closed-done");
+        String missing = hash(HashType.MD5, "closed-missing");
+        batchAt(now, done, missing);
+        lookups.saveFound(done, report(done, null, null, 2), now);
+        lookups.saveNotFound(missing, now);
+
+        lookups.saveNotFound(done, now.plusSeconds(1));
+        lookups.recordFailure(missing, "HTTP 500", true, now.plusSeconds(1));
+
+        assertEquals(new LookupState(done, "done", 0, false), lookups.find(done).orElseThrow());
+        assertEquals(new LookupState(missing, "not_found", 0, false), lookups.find(missing).orElseThrow());
+    }
+
+    @Test
+    void aStaleNotFoundRefreshedAsFoundBecomesDone() {
+        Instant now = Instant.now();
+        String h = hash(HashType.SHA256, "now-known");
+        batchAt(now.minus(Duration.ofDays(2)), h);
+        lookups.saveNotFound(h, now.minus(Duration.ofDays(2)));
+        String id = batchAt(now, h);
+
+        lookups.saveFound(h, report(h, null, null, 5), now);
+
+        BatchItem item = batches.items(id).get(0);
+        assertEquals("done", item.getStatus());
+        assertEquals(5, item.getMalicious());
+        assertFalse(item.isRefreshing());
+    }
+
+    @Test
+    void pendingEntriesListEveryBatchOfAnOpenLookupOldestBatchFirst() {
+        String a = hash(HashType.MD5, "pe-a");
+        String b = hash(HashType.MD5, "pe-b");
+        String c = hash(HashType.MD5, "pe-c");
+        String later = batchAt(T0.plusSeconds(10), c, a);
+        String earlier = batchAt(T0, a, b);
+        lookups.saveNotFound(b, T0);
+
+        assertEquals(List.of(new LookupRepository.PendingEntry(earlier, a), new LookupRepository.PendingEntry(later, c),
+                new LookupRepository.PendingEntry(later, a)), lookups.pendingEntries());
+        assertEquals(List.of(a, c), lookups.pendingHashes());
+    }
+
     // --- CallLogRepository
 
     @Test
@@ -431,7 +634,7 @@ class RepositoryTest {
     }
 
     @Test
-    void eachSharedHashIsQueuedByExactlyOneOfConcurrentUploads() throws Exception {
+    void concurrentUploadsOfTheSameHashesEachQueueThemAndShareOneLookupEach() throws Exception {
         List<String> shared = new ArrayList<>();
         for (int i = 0; i < 50; i++) {
             shared.add(hash(HashType.SHA1, "one-queue" + i));
@@ -443,13 +646,14 @@ class RepositoryTest {
                 results.add(pool.submit(() -> batches.create(UUID.randomUUID().toString(), Instant.now(),
                         extracted(shared.toArray(String[]::new)))));
             }
-            List<String> allQueued = new ArrayList<>();
             for (Future<List<String>> result : results) {
-                allQueued.addAll(result.get(50, TimeUnit.SECONDS));
+                assertEquals(shared, result.get(50, TimeUnit.SECONDS),
+                        "each batch lists all its open hashes in upload order");
             }
 
-            assertEquals(shared.size(), allQueued.size(), "a hash was queued twice or not at all");
-            assertEquals(new java.util.HashSet<>(shared), new java.util.HashSet<>(allQueued));
+            assertEquals(shared.size(), lookups.pendingHashes().size(), "one open lookup per hash");
+            assertEquals(new java.util.HashSet<>(shared), new java.util.HashSet<>(lookups.pendingHashes()));
+            assertEquals(4 * shared.size(), lookups.pendingEntries().size(), "one entry per batch and hash");
         } finally {
             pool.shutdownNow();
         }

@@ -32,10 +32,19 @@ import java.util.function.Function;
 public final class FakeVirusTotal implements AutoCloseable {
     public static final String API_KEY = "test-key-0123456789";
 
-    /** One scripted answer. */
+    /** One scripted answer; status 0 drops the connection without an answer. */
     public record Reply(int status, String body, Duration delay) {
         public static Reply of(int status, String body) {
             return new Reply(status, body, Duration.ZERO);
+        }
+
+        /** The connection is closed without a response, as by a reset. */
+        public static Reply reset() {
+            return new Reply(0, "", Duration.ZERO);
+        }
+
+        public Reply after(Duration wait) {
+            return new Reply(status, body, wait);
         }
     }
 
@@ -129,6 +138,9 @@ public final class FakeVirusTotal implements AutoCloseable {
             if (!reply.delay().isZero()) {
                 Thread.sleep(reply.delay().toMillis());
             }
+            if (reply.status() == 0) {
+                return; // closing the exchange without headers drops the connection
+            }
             byte[] body = reply.body().getBytes(StandardCharsets.UTF_8);
             exchange.getResponseHeaders().set("Content-Type", "application/json");
             exchange.sendResponseHeaders(reply.status(), body.length == 0 ? -1 : body.length);
@@ -161,6 +173,11 @@ public final class FakeVirusTotal implements AutoCloseable {
         int malicious = Character.digit(hash.charAt(0), 16) % 4 == 0 ? 0 : Character.digit(hash.charAt(1), 16) + 1;
         return Reply.of(200, fileJson(sha256, md5, sha1, malicious, "trojan.fake/" + hash.substring(0, 6),
                 "sample-" + hash.substring(0, 8) + ".exe"));
+    }
+
+    /** The md5 the default answer gives for the file with this SHA-256 (or SHA-1). */
+    public static String derivedMd5(String hash) {
+        return derive("MD5", hash);
     }
 
     public static String fileJson(String sha256, String md5, String sha1, int malicious, String label, String name) {

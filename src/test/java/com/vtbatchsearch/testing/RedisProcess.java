@@ -12,26 +12,47 @@ import redis.embedded.RedisServer;
  */
 public final class RedisProcess implements AutoCloseable {
     private final int port;
-    private final RedisServer server;
+    private RedisServer server;
 
-    private RedisProcess(int port, RedisServer server) {
+    private RedisProcess(int port) {
         this.port = port;
-        this.server = server;
     }
 
     public static RedisProcess start() {
         try {
-            int port = freePort();
-            RedisServer server = RedisServer.newRedisServer()
-                    .port(port)
-                    .bind("127.0.0.1")
-                    .setting("save \"\"")
-                    .setting("appendonly no")
-                    .build();
-            server.start();
-            return new RedisProcess(port, server);
+            RedisProcess redis = new RedisProcess(freePort());
+            redis.startServer();
+            return redis;
         } catch (IOException e) {
             throw new UncheckedIOException("cannot start redis-server", e);
+        }
+    }
+
+    private void startServer() throws IOException {
+        server = RedisServer.newRedisServer()
+                .port(port)
+                .bind("127.0.0.1")
+                .setting("save \"\"")
+                .setting("appendonly no")
+                .build();
+        server.start();
+    }
+
+    /** Kills the server; everything in it is lost, as with a Redis that keeps nothing on disk. */
+    public void kill() {
+        try {
+            server.stop();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Starts an empty server again on the same port. */
+    public void restart() {
+        try {
+            startServer();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot restart redis-server", e);
         }
     }
 

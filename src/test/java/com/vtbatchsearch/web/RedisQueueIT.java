@@ -95,7 +95,8 @@ class RedisQueueIT {
         JsonNode health = json.readTree(http.get("/health").body());
         assertTrue(health.path("queue").path("kind").asText().startsWith("redis 127.0.0.1:" + REDIS.port()));
         try (JedisPooled redis = new JedisPooled("127.0.0.1", REDIS.port())) {
-            assertEquals(0, redis.llen(RedisLookupQueue.DEFAULT_KEY), "the Redis queue is drained");
+            assertEquals(0, redis.llen(RedisLookupQueue.DEFAULT_PREFIX + "batches"), "the Redis queue is drained");
+            assertTrue(redis.keys(RedisLookupQueue.DEFAULT_PREFIX + "batch:*").isEmpty());
         }
     }
 
@@ -107,16 +108,17 @@ class RedisQueueIT {
         HttpResponse<String> created = http.post("/api/batches", "text/plain",
                 hash.getBytes(java.nio.charset.StandardCharsets.UTF_8));
         assertEquals(201, created.statusCode());
-        // Another instance (or an earlier run) queued the same hash as well.
+        String id = json.readTree(created.body()).path("id").asText();
+        // Another instance (or an earlier run) queued the same hash for the batch as well.
         try (JedisPooled redis = new JedisPooled("127.0.0.1", REDIS.port())) {
-            redis.rpush(RedisLookupQueue.DEFAULT_KEY, hash, hash);
+            redis.rpush(RedisLookupQueue.DEFAULT_PREFIX + "batch:" + id, hash, hash);
+            redis.rpush(RedisLookupQueue.DEFAULT_PREFIX + "batches", id);
             Instant deadline = Instant.now().plus(Duration.ofSeconds(30));
-            while (redis.llen(RedisLookupQueue.DEFAULT_KEY) > 0) {
+            while (redis.llen(RedisLookupQueue.DEFAULT_PREFIX + "batches") > 0) {
                 assertTrue(Instant.now().isBefore(deadline), "queue not drained");
                 Thread.sleep(50);
             }
         }
-        String id = json.readTree(created.body()).path("id").asText();
         assertEquals("done", json.readTree(http.get("/api/batches/" + id).body()).path("status").asText());
         assertEquals(1, VT.calls(hash), "a hash queued three times is looked up once");
     }

@@ -256,7 +256,8 @@ class UploadFlowIT {
         assertEquals("up", state.path("status").asText());
         assertEquals("running", state.path("lookups").path("state").asText());
         assertEquals("managed", state.path("worker").path("executor").asText(),
-                "on TomEE the worker runs on the managed executor");
+                "on TomEE the workers run on the managed executor");
+        assertEquals(2, state.path("worker").path("running").asInt(), "both default workers run");
     }
 
     private String reportId(HttpResponse<String> upload) {

@@ -13,14 +13,16 @@ import java.util.Optional;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 
-class RateLimiterTest {
+class LocalRateLimiterTest {
     private static final Instant T0 = Instant.parse("2024-05-01T10:00:00Z");
+    /** The sliding window: a minute plus a margin for the call's way to VirusTotal. */
+    private static final Duration W = RateLimiter.WINDOW;
 
     private final MutableClock clock = new MutableClock(T0);
     private final List<Instant> recorded = new ArrayList<>();
 
-    private RateLimiter limiter(int perMinute, int perDay, List<Instant> history) {
-        return new RateLimiter(perMinute, perDay, clock, history, recorded::add);
+    private LocalRateLimiter limiter(int perMinute, int perDay, List<Instant> history) {
+        return new LocalRateLimiter(perMinute, perDay, clock, history, recorded::add);
     }
 
     private static Instant at(String iso) {
@@ -38,7 +40,13 @@ class RateLimiterTest {
         assertEquals(Optional.empty(), limiter.tryAcquire());
         clock.advance(Duration.ofSeconds(10));
 
-        assertEquals(Optional.of(T0.plusSeconds(60)), limiter.tryAcquire());
+        assertEquals(Optional.of(T0.plus(W)), limiter.tryAcquire());
+    }
+
+    @Test
+    void theWindowIsAtLeastAMinute() {
+        assertTrue(W.compareTo(Duration.ofSeconds(60)) >= 0, W.toString());
+        assertTrue(W.compareTo(Duration.ofSeconds(61)) <= 0, "a margin, not a second minute: " + W);
     }
 
     @Test
@@ -54,8 +62,8 @@ class RateLimiterTest {
 
         clock.set(free);
         assertEquals(Optional.empty(), limiter.tryAcquire());
-        // the window now holds T0+5 s and T0+60 s: the next permit frees at T0+65 s
-        assertEquals(Optional.of(T0.plusSeconds(65)), limiter.tryAcquire());
+        // the window now holds T0+5 s and T0+W: the next permit frees at T0+5 s+W
+        assertEquals(Optional.of(T0.plusSeconds(5).plus(W)), limiter.tryAcquire());
     }
 
     @Test
@@ -91,9 +99,11 @@ class RateLimiterTest {
         limiter.tryAcquire();
         assertEquals(2, limiter.usedThisMinute());
 
-        clock.advance(Duration.ofSeconds(30));
+        clock.set(T0.plus(W).minusMillis(1));
+        assertEquals(2, limiter.usedThisMinute());
+        clock.set(T0.plus(W));
         assertEquals(1, limiter.usedThisMinute());
-        clock.advance(Duration.ofSeconds(30));
+        clock.set(T0.plusSeconds(30).plus(W));
         assertEquals(0, limiter.usedThisMinute());
     }
 
@@ -138,7 +148,7 @@ class RateLimiterTest {
         RateLimiter limiter = limiter(3, 1_000, history);
 
         assertEquals(3, limiter.usedThisMinute());
-        assertEquals(Optional.of(T0.plusSeconds(10)), limiter.tryAcquire());
+        assertEquals(Optional.of(T0.minusSeconds(50).plus(W)), limiter.tryAcquire());
         assertTrue(recorded.isEmpty(), "history is not recorded again");
     }
 
@@ -164,8 +174,8 @@ class RateLimiterTest {
                 T0.minusSeconds(20));
         RateLimiter limiter = limiter(2, 1_000, history);
 
-        // the two newest calls (T0-30 s, T0-20 s) fill the window; the first frees at T0+30 s
-        assertEquals(Optional.of(T0.plusSeconds(30)), limiter.tryAcquire());
+        // the two newest calls (T0-30 s, T0-20 s) fill the window; the first leaves it at T0-30 s+W
+        assertEquals(Optional.of(T0.minusSeconds(30).plus(W)), limiter.tryAcquire());
     }
 
     @Test
@@ -176,10 +186,10 @@ class RateLimiterTest {
         limiter.tryAcquire();
         clock.advance(Duration.ofSeconds(1));
         limiter.tryAcquire(); // refused
-        clock.set(T0.plusSeconds(60));
+        clock.set(T0.plus(W));
         limiter.tryAcquire();
 
-        assertEquals(List.of(T0, T0.plusSeconds(1), T0.plusSeconds(60)), recorded);
+        assertEquals(List.of(T0, T0.plusSeconds(1), T0.plus(W)), recorded);
     }
 
     @Test
@@ -194,5 +204,66 @@ class RateLimiterTest {
         clock.set(at("2024-05-02T00:00:00Z"));
         assertEquals(Optional.empty(), limiter.tryAcquire());
         assertEquals(1, limiter.usedToday());
+    }
+
+    @Test
+    void aPauseRefusesPermitsUntilItEndsAndNamesItsEnd() {
+        LocalRateLimiter limiter = limiter(10, 500, List.of());
+
+        limiter.pauseUntil(T0.plusSeconds(30), "VirusTotal answered 429");
+
+        assertEquals(Optional.of(new RateLimiter.Pause(T0.plusSeconds(30), "VirusTotal answered 429")),
+                limiter.pause());
+        assertEquals(Optional.of(T0.plusSeconds(30)), limiter.tryAcquire());
+        clock.set(T0.plusSeconds(30).minusMillis(1));
+        assertEquals(Optional.of(T0.plusSeconds(30)), limiter.tryAcquire());
+        assertTrue(recorded.isEmpty(), "no permit during the pause");
+
+        clock.set(T0.plusSeconds(30));
+        assertEquals(Optional.empty(), limiter.pause(), "the pause is over at its end");
+        assertEquals(Optional.empty(), limiter.tryAcquire());
+        assertEquals(List.of(T0.plusSeconds(30)), recorded);
+    }
+
+    @Test
+    void aShorterPauseDoesNotShortenALongerOne() {
+        LocalRateLimiter limiter = limiter(10, 500, List.of());
+        limiter.pauseUntil(T0.plusSeconds(600), "daily quota spent");
+
+        limiter.pauseUntil(T0.plusSeconds(60), "429");
+
+        assertEquals(Optional.of(new RateLimiter.Pause(T0.plusSeconds(600), "daily quota spent")), limiter.pause());
+        assertEquals(Optional.of(T0.plusSeconds(600)), limiter.tryAcquire());
+    }
+
+    @Test
+    void aLongerPauseExtendsTheOneInForce() {
+        LocalRateLimiter limiter = limiter(10, 500, List.of());
+        limiter.pauseUntil(T0.plusSeconds(60), "429");
+
+        limiter.pauseUntil(T0.plusSeconds(600), "key rejected");
+
+        assertEquals(Optional.of(new RateLimiter.Pause(T0.plusSeconds(600), "key rejected")), limiter.pause());
+    }
+
+    @Test
+    void aPauseThatEndedIsReplacedByANewShorterOne() {
+        LocalRateLimiter limiter = limiter(10, 500, List.of());
+        limiter.pauseUntil(T0.plusSeconds(60), "first");
+        clock.set(T0.plusSeconds(120));
+
+        limiter.pauseUntil(T0.plusSeconds(130), "second");
+
+        assertEquals(Optional.of(new RateLimiter.Pause(T0.plusSeconds(130), "second")), limiter.pause());
+        assertEquals(Optional.of(T0.plusSeconds(130)), limiter.tryAcquire());
+    }
+
+    @Test
+    void noPauseAtFirst() {
+        LocalRateLimiter limiter = limiter(10, 500, List.of());
+
+        assertEquals(Optional.empty(), limiter.pause());
+        assertEquals(10, limiter.perMinute());
+        assertEquals(500, limiter.perDay());
     }
 }

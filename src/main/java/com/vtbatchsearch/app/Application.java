@@ -1,0 +1,205 @@
+package com.vtbatchsearch.app;
+
+import com.vtbatchsearch.batch.BatchService;
+import com.vtbatchsearch.batch.Freshness;
+import com.vtbatchsearch.lookup.LocalRateLimiter;
+import com.vtbatchsearch.lookup.LookupStatus;
+import com.vtbatchsearch.lookup.LookupWorker;
+import com.vtbatchsearch.lookup.QueueMaintenance;
+import com.vtbatchsearch.lookup.RateLimiter;
+import com.vtbatchsearch.lookup.RedisRateLimiter;
+import com.vtbatchsearch.lookup.VirusTotalClient;
+import com.vtbatchsearch.queue.EmbeddedLookupQueue;
+import com.vtbatchsearch.queue.LookupQueue;
+import com.vtbatchsearch.queue.RedisLookupQueue;
+import com.vtbatchsearch.store.BatchRepository;
+import com.vtbatchsearch.store.CallLogRepository;
+import com.vtbatchsearch.store.Database;
+import com.vtbatchsearch.store.LookupRepository;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.List;
+import java.util.UUID;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+import redis.clients.jedis.JedisPooled;
+
+/**
+ * The one place that builds the application's objects from its configuration: the database, the
+ * queue (in process, or in Redis), the rate limiter, the lookup workers on their executor, and the
+ * batch service the web layer calls. {@link #close} stops all of it in reverse order, the workers
+ * within a bound. The servlet listener starts one; tests start several to play several instances.
+ */
+public final class Application implements AutoCloseable {
+    private static final Logger LOG = Logger.getLogger(Application.class.getName());
+    private static final Duration WORKER_STOP_TIMEOUT = Duration.ofSeconds(8);
+    private static final Duration MAINTENANCE_INTERVAL = Duration.ofSeconds(15);
+
+    private final AppConfig config;
+    private final Deque<AutoCloseable> toClose = new ArrayDeque<>();
+    private final List<LookupWorker> workers = new ArrayList<>();
+    private Database database;
+    private LookupQueue queue;
+    private RateLimiter limiter;
+    private LookupStatus status;
+    private BatchService batchService;
+    private QueueMaintenance maintenance;
+    private String workerExecutor = "none";
+
+    private Application(AppConfig config) {
+        this.config = config;
+    }
+
+    /** Builds and starts everything; on failure closes what was opened and rethrows. */
+    public static Application start(AppConfig config, Clock clock) {
+        Application app = new Application(config);
+        try {
+            app.build(clock);
+            return app;
+        } catch (RuntimeException e) {
+            app.close();
+            throw e;
+        }
+    }
+
+    private void build(Clock clock) {
+        LOG.info(() -> "starting with " + config);
+        database = Database.openSqlite(config.dataDir());
+        toClose.push(database);
+        JedisPooled redis = config.redisUrl().map(RedisLookupQueue::connect).orElse(null);
+        if (redis != null) {
+            toClose.push(redis);
+        }
+        queue = redis == null ? new EmbeddedLookupQueue()
+                : new RedisLookupQueue(redis, RedisLookupQueue.DEFAULT_PREFIX,
+                        RedisLookupQueue.describe(config.redisUrl().get()), claimTtl(config));
+        toClose.push(queue);
+        Freshness freshness = new Freshness(Duration.ofDays(config.cacheTtlDays()),
+                Duration.ofHours(config.notFoundTtlHours()));
+        BatchRepository batchRepository = new BatchRepository(database, freshness);
+        LookupRepository lookupRepository = new LookupRepository(database);
+        CallLogRepository callLog = new CallLogRepository(database);
+
+        if (config.vtApiKey().isPresent()) {
+            Instant now = clock.instant();
+            callLog.deleteBefore(now.minus(Duration.ofDays(2)));
+            limiter = redis == null
+                    ? new LocalRateLimiter(config.vtRequestsPerMinute(), config.vtRequestsPerDay(), clock,
+                            callLog.since(now.minus(Duration.ofDays(1))), callLog::record)
+                    : new RedisRateLimiter(redis, RedisLookupQueue.DEFAULT_PREFIX, config.vtRequestsPerMinute(),
+                            config.vtRequestsPerDay(), clock, callLog::record);
+            status = new LookupStatus(true, limiter);
+            VirusTotalClient client = new VirusTotalClient(config.vtBaseUrl(), config.vtApiKey().get(),
+                    Duration.ofSeconds(config.vtTimeoutSeconds()));
+            toClose.push(client);
+            maintenance = new QueueMaintenance(queue, lookupRepository, MAINTENANCE_INTERVAL, clock,
+                    restoreBudget(limiter, callLog, clock));
+            try {
+                maintenance.runNow();
+            } catch (RuntimeException e) {
+                LOG.log(Level.WARNING, "could not fill the queue from the database at start-up ("
+                        + e.getMessage() + "); the workers retry", e);
+            }
+            startWorkers(lookupRepository, client, clock);
+        } else {
+            status = new LookupStatus(false, null);
+            LOG.warning("VT_API_KEY is not set: uploads are accepted, lookups wait for a key");
+        }
+        batchService = new BatchService(batchRepository, queue, limiter, clock);
+    }
+
+    private void startWorkers(LookupRepository lookupRepository, VirusTotalClient client, Clock clock) {
+        LookupWorker.Settings settings = LookupWorker.Settings.defaults(Duration.ofSeconds(config.vtTimeoutSeconds()),
+                Duration.ofMillis(config.vtRetryBaseMillis()), config.vtMaxAttempts());
+        ExecutorProvider executor = ExecutorProvider.lookupOrCreate(config.vtWorkers());
+        toClose.push(executor);
+        String instance = UUID.randomUUID().toString().substring(0, 8);
+        for (int i = 1; i <= config.vtWorkers(); i++) {
+            LookupWorker worker = new LookupWorker("lookup-worker-" + instance + "-" + i, queue, lookupRepository,
+                    client, limiter, status, maintenance, settings, clock);
+            workers.add(worker);
+            executor.executor().submit(worker);
+        }
+        workerExecutor = executor.isManaged() ? "managed" : "own";
+        LOG.info(() -> config.vtWorkers() + " lookup workers started on the " + workerExecutor + " executor");
+    }
+
+    /** How long a claim or an instance's heartbeat outlives its last renewal: longer than any one lookup. */
+    private static Duration claimTtl(AppConfig config) {
+        return LookupWorker.Settings.claimTtl(Duration.ofSeconds(config.vtTimeoutSeconds()));
+    }
+
+    /** After Redis lost its data, raises the shared day's count to what the call log says was spent. */
+    private static QueueMaintenance.RefillListener restoreBudget(RateLimiter limiter, CallLogRepository callLog,
+            Clock clock) {
+        if (!(limiter instanceof RedisRateLimiter shared)) {
+            return () -> { };
+        }
+        return () -> {
+            Instant midnight = RateLimiter.utcDay(clock.instant()).atStartOfDay(ZoneOffset.UTC).toInstant();
+            shared.seedToday(callLog.since(midnight).size());
+        };
+    }
+
+    public AppConfig config() {
+        return config;
+    }
+
+    public Database database() {
+        return database;
+    }
+
+    public LookupQueue queue() {
+        return queue;
+    }
+
+    /** Null when no API key is configured. */
+    public RateLimiter limiter() {
+        return limiter;
+    }
+
+    public LookupStatus status() {
+        return status;
+    }
+
+    public BatchService batches() {
+        return batchService;
+    }
+
+    public List<LookupWorker> workers() {
+        return List.copyOf(workers);
+    }
+
+    /** What the workers run on: managed, own, or none without an API key. */
+    public String workerExecutor() {
+        return workerExecutor;
+    }
+
+    /** Stops the workers (each puts the entry in hand back) within a bound, then closes the rest. */
+    @Override
+    public void close() {
+        workers.forEach(LookupWorker::requestStop);
+        long deadline = System.nanoTime() + WORKER_STOP_TIMEOUT.toNanos();
+        for (LookupWorker worker : workers) {
+            try {
+                worker.awaitStop(Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
+        while (!toClose.isEmpty()) {
+            AutoCloseable resource = toClose.pop();
+            try {
+                resource.close();
+            } catch (Exception e) {
+                LOG.log(Level.WARNING, "closing " + resource.getClass().getSimpleName() + " failed", e);
+            }
+        }
+    }
+}
