@@ -28,7 +28,8 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.Deque;
-import java.util.logging.Level;
+import java.util.List;
+import java.util.concurrent.Future;
 import java.util.logging.Logger;
 
 /**
@@ -50,7 +51,7 @@ public final class AppListener implements ServletContextListener {
         try {
             start(event.getServletContext());
         } catch (RuntimeException e) {
-            LOG.log(Level.SEVERE, "VT Batch Search cannot start: " + e.getMessage(), e);
+            LOG.severe("VT Batch Search cannot start: " + describe(e));
             closeAll();
             throw e;
         }
@@ -62,7 +63,8 @@ public final class AppListener implements ServletContextListener {
         Clock clock = Clock.systemUTC();
         ObjectMapper json = new ObjectMapper();
 
-        Database database = Database.openSqlite(config.dataDir());
+        Database database = Database.open(config.dbUrl(), config.dbUser().orElse(null),
+                config.dbPassword().orElse(null));
         toClose.push(database);
         LookupQueue queue = config.redisUrl()
                 .<LookupQueue>map(url -> new RedisLookupQueue(url, RedisLookupQueue.DEFAULT_KEY))
@@ -76,23 +78,22 @@ public final class AppListener implements ServletContextListener {
 
         RateLimiter limiter = null;
         String workerExecutor = "none";
+        Future<?> running = null;
         if (config.vtApiKey().isPresent()) {
             Instant now = clock.instant();
-            callLog.deleteBefore(now.minus(Duration.ofDays(2)));
             limiter = new RateLimiter(config.vtRequestsPerMinute(), config.vtRequestsPerDay(), clock,
-                    callLog.since(now.minus(Duration.ofDays(1))), callLog::record);
+                    callHistory(callLog, now), callLog::record);
             client = new VirusTotalClient(config.vtBaseUrl(), config.vtApiKey().get(),
                     Duration.ofSeconds(config.vtTimeoutSeconds()));
             toClose.push(client);
             worker = new LookupWorker(queue, lookupRepository, client, limiter, status,
                     LookupWorker.Settings.defaults(Duration.ofMillis(config.vtRetryBaseMillis()),
                             config.vtMaxAttempts()), clock);
-            int requeued = worker.requeuePending();
+            requeueAtStart(worker);
             ExecutorProvider executor = ExecutorProvider.lookupOrCreate();
             toClose.push(executor);
-            executor.executor().submit(worker);
+            running = executor.executor().submit(worker);
             workerExecutor = executor.isManaged() ? "managed" : "own";
-            LOG.info(() -> "lookup worker started; " + requeued + " pending lookups put back in the queue");
         } else {
             LOG.warning("VT_API_KEY is not set: uploads are accepted, lookups wait for a key");
         }
@@ -104,7 +105,50 @@ public final class AppListener implements ServletContextListener {
         context.addServlet("report", new ReportServlet(batchService)).addMapping("/report/*");
         context.addServlet("api-batches", new ApiBatchesServlet(limits, batchService, json))
                 .addMapping("/api/batches", "/api/batches/*");
-        context.addServlet("health", new HealthServlet(database, queue, status, limiter, workerExecutor, json)).addMapping("/health");
+        context.addServlet("health", new HealthServlet(database, queue, status, limiter,
+                new HealthServlet.Worker(workerExecutor, running == null ? () -> false : running::isDone), json))
+                .addMapping("/health");
+    }
+
+    /**
+     * The calls of the last day, so a restart does not reset the budget. With the database down at
+     * start-up there is none to read: the limiter then starts from an empty window.
+     */
+    private static List<Instant> callHistory(CallLogRepository callLog, Instant now) {
+        try {
+            callLog.deleteBefore(now.minus(Duration.ofDays(2)));
+            return callLog.since(now.minus(Duration.ofDays(1)));
+        } catch (RuntimeException e) {
+            LOG.warning(() -> "the VirusTotal call log cannot be read (" + describe(e)
+                    + "); the rate limit starts from an empty window");
+            return List.of();
+        }
+    }
+
+    /**
+     * Puts pending lookups back in the queue. With the database or Redis down this fails; the start
+     * goes on, and the worker's periodic refill queues them once both answer.
+     */
+    private static void requeueAtStart(LookupWorker worker) {
+        try {
+            int requeued = worker.requeuePending();
+            LOG.info(() -> "lookup worker starting; " + requeued + " pending lookups put back in the queue");
+        } catch (RuntimeException e) {
+            LOG.warning(() -> "pending lookups not requeued at start-up (" + describe(e)
+                    + "); the worker queues them when the database and the queue answer");
+        }
+    }
+
+    /** A failure and its causes on one line, for logs that hold one line per event. */
+    static String describe(Throwable e) {
+        StringBuilder text = new StringBuilder();
+        for (Throwable t = e; t != null && text.length() < 1_000; t = t.getCause() == t ? null : t.getCause()) {
+            if (!text.isEmpty()) {
+                text.append(" <- ");
+            }
+            text.append(t.getClass().getSimpleName()).append(": ").append(t.getMessage());
+        }
+        return text.toString().replace('\n', ' ').replace('\r', ' ');
     }
 
     @Override
@@ -129,7 +173,7 @@ public final class AppListener implements ServletContextListener {
             try {
                 resource.close();
             } catch (Exception e) {
-                LOG.log(Level.WARNING, "closing " + resource.getClass().getSimpleName() + " failed", e);
+                LOG.warning(() -> "closing " + resource.getClass().getSimpleName() + " failed: " + describe(e));
             }
         }
     }
