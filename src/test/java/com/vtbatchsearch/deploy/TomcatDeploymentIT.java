@@ -110,4 +110,20 @@ class TomcatDeploymentIT {
         assertFalse(log.contains("SEVERE"), "nothing went wrong:\n" + log);
         assertFalse(log.contains("No suitable driver"), log);
     }
+
+    @Test
+    void malformedDbUrlAndRedisUrlStopTheStartWithAMessageNamingEachSetting() throws Exception {
+        try (TomcatProcess broken = TomcatProcess.startExpectingAppFailure("tomcat-bad-settings", Map.of(
+                "DB_URL", "postgres://db.internal/vtbatch",
+                "REDIS_URL", "redis.internal:6379",
+                "DATA_DIR", AppSettings.freshDataDir("tomcat-bad").toString()))) {
+            List<String> severe = broken.appLogLines().stream().filter(l -> l.contains("SEVERE")).toList();
+
+            assertEquals(1, severe.size(), broken.log());
+            assertTrue(severe.get(0).contains("cannot start") && severe.get(0).contains("DB_URL")
+                    && severe.get(0).contains("REDIS_URL"), severe.get(0));
+            assertEquals(404, new AppClient(broken.baseUri()).http().get("/health").statusCode(),
+                    "the application did not start");
+        }
+    }
 }

@@ -43,6 +43,23 @@ public final class RedisProcess implements AutoCloseable {
         return "redis://127.0.0.1:" + port;
     }
 
+    /** Kills the server, as an outage would; {@link #restart} brings it back, empty, on the same port. */
+    public void stop() {
+        try {
+            server.stop();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    public void restart() {
+        try {
+            server.start();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot restart redis-server", e);
+        }
+    }
+
     private static int freePort() throws IOException {
         try (ServerSocket socket = new ServerSocket(0)) {
             return socket.getLocalPort();
@@ -52,7 +69,9 @@ public final class RedisProcess implements AutoCloseable {
     @Override
     public void close() {
         try {
-            server.stop();
+            if (server.isActive()) {
+                server.stop();
+            }
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
