@@ -54,6 +54,9 @@ class MultiInstanceIT {
         tomcatB = second.join();
         a = new AppClient(tomcatA.baseUri());
         b = new AppClient(tomcatB.baseUri());
+        // A worker's first idle poll refills the queue from the database, then not again for 30 s; let
+        // both pass it before uploading, so these tests are about sharing work, not about that refill.
+        Thread.sleep(2_000);
     }
 
     private static Map<String, String> settings(String instance) {
