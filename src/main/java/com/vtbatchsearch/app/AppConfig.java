@@ -26,10 +26,16 @@ public record AppConfig(
         int notFoundTtlHours,
         Optional<URI> redisUrl,
         Path dataDir,
+        String dbUrl,
+        Optional<String> dbUser,
+        Optional<String> dbPassword,
         int maxUploadMb,
         int maxHashesPerBatch) {
 
     public static final String DEFAULT_VT_BASE_URL = "https://www.virustotal.com/api/v3";
+    /** Where the SQLite file lives on Azure App Service: /home is the share that survives restarts. */
+    public static final Path APP_SERVICE_DATA_DIR = Path.of("/home", "site", "vt-batch-search");
+    static final String SQLITE_FILE = "vt-batch-search.db";
 
     public long maxUploadBytes() {
         return maxUploadMb * 1024L * 1024L;
@@ -62,15 +68,36 @@ public record AppConfig(
         int cacheTtlDays = reader.integer("CACHE_TTL_DAYS", 7, 1, 3650);
         int notFoundTtlHours = reader.integer("NOT_FOUND_TTL_HOURS", 24, 1, 87_600);
         Optional<URI> redis = reader.redisUrl("REDIS_URL");
-        Path dataDir = reader.path("DATA_DIR", Path.of(System.getProperty("user.home"), ".vt-batch-search"));
+        Path dataDir = reader.path("DATA_DIR", runsOnAppService(source) ? APP_SERVICE_DATA_DIR
+                : Path.of(System.getProperty("user.home"), ".vt-batch-search"));
+        String dbUrl = reader.jdbcUrl("DB_URL", "jdbc:sqlite:" + dataDir.resolve(SQLITE_FILE).toAbsolutePath());
+        Optional<String> dbUser = Optional.ofNullable(reader.value("DB_USER"));
+        Optional<String> dbPassword = Optional.ofNullable(reader.raw("DB_PASSWORD")).filter(p -> !p.isEmpty());
         int maxUpload = reader.integer("MAX_UPLOAD_MB", 10, 1, 2047);
         int maxHashes = reader.integer("MAX_HASHES_PER_BATCH", 100_000, 1, 10_000_000);
         if (!reader.errors.isEmpty()) {
             throw new InvalidConfigException(reader.errors);
         }
         return new AppConfig(apiKey, baseUrl, perMinute, perDay, timeout, attempts, retryBase, workers,
-                cacheTtlDays, notFoundTtlHours, redis, dataDir, maxUpload, maxHashes);
+                cacheTtlDays, notFoundTtlHours, redis, dataDir, dbUrl, dbUser, dbPassword, maxUpload, maxHashes);
     }
+
+    /** Azure App Service sets these in every app's environment. */
+    static boolean runsOnAppService(Function<String, String> source) {
+        return isSet(source.apply("WEBSITE_SITE_NAME")) || isSet(source.apply("WEBSITE_INSTANCE_ID"));
+    }
+
+    private static boolean isSet(String value) {
+        return value != null && !value.isBlank();
+    }
+
+    /** True when DB_URL names a PostgreSQL database rather than the embedded SQLite file. */
+    public boolean usesPostgres() {
+        return dbUrl.startsWith(POSTGRES_PREFIX);
+    }
+
+    private static final String POSTGRES_PREFIX = "jdbc:postgresql://";
+    private static final String SQLITE_PREFIX = "jdbc:sqlite:";
 
     /** Never prints the API key. */
     @Override
@@ -81,13 +108,25 @@ public record AppConfig(
                 + ", vtMaxAttempts=" + vtMaxAttempts + ", vtRetryBaseMillis=" + vtRetryBaseMillis
                 + ", vtWorkers=" + vtWorkers + ", cacheTtlDays=" + cacheTtlDays + ", notFoundTtlHours=" + notFoundTtlHours
                 + ", redisUrl=" + redisUrl.map(AppConfig::withoutPassword).orElse("(embedded queue)")
-                + ", dataDir=" + dataDir + ", maxUploadMb=" + maxUploadMb
+                + ", dataDir=" + dataDir + ", dbUrl=" + withoutCredentials(dbUrl)
+                + ", dbUser=" + dbUser.orElse("(none)")
+                + ", dbPassword=" + (dbPassword.isPresent() ? "(set)" : "(not set)")
+                + ", maxUploadMb=" + maxUploadMb
                 + ", maxHashesPerBatch=" + maxHashesPerBatch + "]";
     }
 
     static String withoutPassword(URI uri) {
         return uri.getScheme() + "://" + uri.getHost() + (uri.getPort() > 0 ? ":" + uri.getPort() : "")
                 + (uri.getPath() == null ? "" : uri.getPath());
+    }
+
+    /** A JDBC URL without its query string, where a password may be given. */
+    static String withoutCredentials(String jdbcUrl) {
+        int query = jdbcUrl.indexOf('?');
+        String base = query < 0 ? jdbcUrl : jdbcUrl.substring(0, query);
+        int at = base.indexOf('@');
+        int slashes = base.indexOf("//");
+        return at < 0 ? base : slashes < 0 || slashes > at ? "(hidden)" : base.substring(0, slashes + 2) + base.substring(at + 1);
     }
 
     /** Thrown when one or more settings are invalid; the message names each of them. */
@@ -116,7 +155,7 @@ public record AppConfig(
             return source.apply(name);
         }
 
-        private String value(String name) {
+        String value(String name) {
             String value = source.apply(name);
             return value == null || value.isBlank() ? null : value.trim();
         }
@@ -170,6 +209,22 @@ public record AppConfig(
                 errors.add(name + " is not a valid URL (expected redis://host:port)");
                 return Optional.empty();
             }
+        }
+
+        String jdbcUrl(String name, String defaultValue) {
+            String value = value(name);
+            if (value == null) {
+                return defaultValue;
+            }
+            boolean postgres = value.startsWith(POSTGRES_PREFIX) && value.length() > POSTGRES_PREFIX.length()
+                    && !value.substring(POSTGRES_PREFIX.length()).startsWith("/");
+            boolean sqlite = value.startsWith(SQLITE_PREFIX) && value.length() > SQLITE_PREFIX.length();
+            if (!postgres && !sqlite) {
+                errors.add(name + " must be jdbc:postgresql://host[:port]/database or jdbc:sqlite:<file>, got '"
+                        + withoutCredentials(value) + "'");
+                return defaultValue;
+            }
+            return value;
         }
 
         Path path(String name, Path defaultValue) {

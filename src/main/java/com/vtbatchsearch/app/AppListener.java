@@ -12,7 +12,6 @@ import jakarta.servlet.ServletContextEvent;
 import jakarta.servlet.ServletContextListener;
 import jakarta.servlet.annotation.WebListener;
 import java.time.Clock;
-import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /**
@@ -30,7 +29,7 @@ public final class AppListener implements ServletContextListener {
         try {
             app = Application.start(AppConfig.fromEnvironment(), Clock.systemUTC());
         } catch (RuntimeException e) {
-            LOG.log(Level.SEVERE, "VT Batch Search cannot start: " + e.getMessage(), e);
+            LOG.severe("VT Batch Search cannot start: " + Application.describe(e));
             throw e;
         }
         register(event.getServletContext(), app);

@@ -25,7 +25,6 @@ import java.util.ArrayList;
 import java.util.Deque;
 import java.util.List;
 import java.util.UUID;
-import java.util.logging.Level;
 import java.util.logging.Logger;
 import redis.clients.jedis.JedisPooled;
 
@@ -69,7 +68,7 @@ public final class Application implements AutoCloseable {
 
     private void build(Clock clock) {
         LOG.info(() -> "starting with " + config);
-        database = Database.openSqlite(config.dataDir());
+        database = Database.open(config.dbUrl(), config.dbUser().orElse(null), config.dbPassword().orElse(null));
         toClose.push(database);
         JedisPooled redis = config.redisUrl().map(RedisLookupQueue::connect).orElse(null);
         if (redis != null) {
@@ -86,11 +85,9 @@ public final class Application implements AutoCloseable {
         CallLogRepository callLog = new CallLogRepository(database);
 
         if (config.vtApiKey().isPresent()) {
-            Instant now = clock.instant();
-            callLog.deleteBefore(now.minus(Duration.ofDays(2)));
             limiter = redis == null
                     ? new LocalRateLimiter(config.vtRequestsPerMinute(), config.vtRequestsPerDay(), clock,
-                            callLog.since(now.minus(Duration.ofDays(1))), callLog::record)
+                            callHistory(callLog, clock.instant()), callLog::record)
                     : new RedisRateLimiter(redis, RedisLookupQueue.DEFAULT_PREFIX, config.vtRequestsPerMinute(),
                             config.vtRequestsPerDay(), clock, callLog::record);
             status = new LookupStatus(true, limiter);
@@ -102,8 +99,8 @@ public final class Application implements AutoCloseable {
             try {
                 maintenance.runNow();
             } catch (RuntimeException e) {
-                LOG.log(Level.WARNING, "could not fill the queue from the database at start-up ("
-                        + e.getMessage() + "); the workers retry", e);
+                LOG.warning(() -> "open lookups not queued at start-up (" + describe(e)
+                        + "); the workers queue them when the database and the queue answer");
             }
             startWorkers(lookupRepository, client, clock);
         } else {
@@ -127,6 +124,33 @@ public final class Application implements AutoCloseable {
         }
         workerExecutor = executor.isManaged() ? "managed" : "own";
         LOG.info(() -> config.vtWorkers() + " lookup workers started on the " + workerExecutor + " executor");
+    }
+
+    /**
+     * The calls of the last day, so a restart does not reset the budget. With the database down at
+     * start-up there is none to read: the limiter then starts from an empty window.
+     */
+    private static List<Instant> callHistory(CallLogRepository callLog, Instant now) {
+        try {
+            callLog.deleteBefore(now.minus(Duration.ofDays(2)));
+            return callLog.since(now.minus(Duration.ofDays(1)));
+        } catch (RuntimeException e) {
+            LOG.warning(() -> "the VirusTotal call log cannot be read (" + describe(e)
+                    + "); the rate limit starts from an empty window");
+            return List.of();
+        }
+    }
+
+    /** A failure and its causes on one line, for logs that hold one line per event. */
+    static String describe(Throwable e) {
+        StringBuilder text = new StringBuilder();
+        for (Throwable t = e; t != null && text.length() < 1_000; t = t.getCause() == t ? null : t.getCause()) {
+            if (!text.isEmpty()) {
+                text.append(" <- ");
+            }
+            text.append(t.getClass().getSimpleName()).append(": ").append(t.getMessage());
+        }
+        return text.toString().replace('\n', ' ').replace('\r', ' ');
     }
 
     /** How long a claim or an instance's heartbeat outlives its last renewal: longer than any one lookup. */
@@ -198,7 +222,7 @@ public final class Application implements AutoCloseable {
             try {
                 resource.close();
             } catch (Exception e) {
-                LOG.log(Level.WARNING, "closing " + resource.getClass().getSimpleName() + " failed", e);
+                LOG.warning(() -> "closing " + resource.getClass().getSimpleName() + " failed: " + describe(e));
             }
         }
     }

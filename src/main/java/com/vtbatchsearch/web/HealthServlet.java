@@ -10,13 +10,16 @@ import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
 /**
- * {@code GET /health}: the state of the database, the queue and lookups as JSON; 503 when the app
- * cannot store uploads or queue lookups.
+ * {@code GET /health}: the state of the database, the queue (Redis or embedded), the workers and the
+ * lookup quota as JSON; 503, naming what is down, when the app cannot store uploads, queue lookups or
+ * look them up. App Service's health check and load balancers read the status. A spent quota or a
+ * rejected key shows under {@code lookups} but is no reason to replace the instance: still 200.
  */
 public final class HealthServlet extends HttpServlet {
     private final Database database;
@@ -29,7 +32,7 @@ public final class HealthServlet extends HttpServlet {
 
     /**
      * @param limiter        null when no API key is configured
-     * @param workerExecutor what the worker runs on: managed, own, or none without an API key
+     * @param workerExecutor what the workers run on: managed, own, or none without an API key
      */
     public HealthServlet(Database database, LookupQueue queue, LookupStatus status, RateLimiter limiter,
             List<LookupWorker> workers, String workerExecutor, ObjectMapper json) {
@@ -44,18 +47,48 @@ public final class HealthServlet extends HttpServlet {
 
     @Override
     protected void doGet(HttpServletRequest request, HttpServletResponse response) throws IOException {
+        List<String> down = new ArrayList<>();
         boolean databaseUp = database.isHealthy();
+        if (!databaseUp) {
+            down.add("database");
+        }
+        Map<String, Object> databaseState = new LinkedHashMap<>();
+        databaseState.put("kind", database.isPostgres() ? "postgresql" : "sqlite");
+        databaseState.put("up", databaseUp);
+
         Map<String, Object> queueState = new LinkedHashMap<>();
         queueState.put("kind", queue.describe());
-        boolean queueUp;
         try {
             queueState.put("length", queue.size());
             queueState.put("batches", queue.lengths().size());
-            queueUp = true;
+            queueState.put("up", true);
         } catch (RuntimeException e) {
-            queueUp = false;
+            queueState.put("up", false);
+            down.add("queue");
         }
-        queueState.put("up", queueUp);
+
+        long running = workers.stream().filter(LookupWorker::isRunning).count();
+        if (running < workers.size()) {
+            down.add("worker");
+        }
+        Map<String, Object> workerState = new LinkedHashMap<>();
+        workerState.put("executor", workerExecutor);
+        workerState.put("workers", workers.size());
+        workerState.put("running", running);
+
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("status", down.isEmpty() ? "up" : "down");
+        body.put("down", down);
+        body.put("database", databaseState);
+        body.put("queue", queueState);
+        body.put("worker", workerState);
+        body.put("lookups", lookups());
+        response.setHeader("Cache-Control", "no-store");
+        Views.json(response, json, down.isEmpty() ? HttpServletResponse.SC_OK
+                : HttpServletResponse.SC_SERVICE_UNAVAILABLE, body);
+    }
+
+    private Map<String, Object> lookups() {
         Map<String, Object> lookups = new LinkedHashMap<>();
         lookups.put("state", status.getState());
         lookups.put("notice", status.getNotice());
@@ -73,18 +106,6 @@ public final class HealthServlet extends HttpServlet {
             lookups.put("perMinute", limiter.perMinute());
             lookups.put("perDay", limiter.perDay());
         }
-        Map<String, Object> body = new LinkedHashMap<>();
-        boolean up = databaseUp && queueUp;
-        body.put("status", up ? "up" : "down");
-        body.put("database", Map.of("up", databaseUp));
-        body.put("queue", queueState);
-        body.put("lookups", lookups);
-        Map<String, Object> worker = new LinkedHashMap<>();
-        worker.put("executor", workerExecutor);
-        worker.put("workers", workers.size());
-        worker.put("running", workers.stream().filter(LookupWorker::isRunning).count());
-        body.put("worker", worker);
-        response.setHeader("Cache-Control", "no-store");
-        Views.json(response, json, up ? HttpServletResponse.SC_OK : HttpServletResponse.SC_SERVICE_UNAVAILABLE, body);
+        return lookups;
     }
 }

@@ -236,4 +236,80 @@ class AppConfigTest {
 
         assertEquals(7, config.vtMaxAttempts());
     }
+
+    // --- database and Azure App Service
+
+    @Test
+    void withoutDbUrlTheDatabaseIsTheSqliteFileInTheDataDirectory() {
+        AppConfig config = AppConfig.from(Map.of("DATA_DIR", "/var/lib/vtbatch"));
+
+        assertEquals("jdbc:sqlite:" + Path.of("/var/lib/vtbatch", "vt-batch-search.db").toAbsolutePath(),
+                config.dbUrl());
+        assertFalse(config.usesPostgres());
+        assertEquals(Optional.empty(), config.dbUser());
+        assertEquals(Optional.empty(), config.dbPassword());
+    }
+
+    @Test
+    void dbUrlMayNameAPostgresDatabaseWithItsCredentials() {
+        AppConfig config = AppConfig.from(Map.of("DB_URL", "jdbc:postgresql://db.internal:5432/vtbatch?sslmode=require",
+                "DB_USER", "vtbatch", "DB_PASSWORD", "s3cret-pw"));
+
+        assertEquals("jdbc:postgresql://db.internal:5432/vtbatch?sslmode=require", config.dbUrl());
+        assertTrue(config.usesPostgres());
+        assertEquals(Optional.of("vtbatch"), config.dbUser());
+        assertEquals(Optional.of("s3cret-pw"), config.dbPassword());
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"postgres://db:5432/vtbatch", "jdbc:mysql://db/vtbatch", "jdbc:postgresql:///x",
+            "jdbc:sqlite:", "db.internal:5432"})
+    void aMalformedDbUrlStopsTheStartNamingTheSetting(String url) {
+        InvalidConfigException e = invalid(Map.of("DB_URL", url));
+
+        assertTrue(e.getMessage().contains("DB_URL"), e.getMessage());
+        assertEquals(1, e.problems().size(), e.problems().toString());
+    }
+
+    @Test
+    void aMalformedRedisUrlStopsTheStartNamingTheSetting() {
+        InvalidConfigException e = invalid(Map.of("REDIS_URL", "localhost:6379"));
+
+        assertTrue(e.getMessage().contains("REDIS_URL"), e.getMessage());
+    }
+
+    @Test
+    void redissUrlsForTlsAreAccepted() {
+        AppConfig config = AppConfig.from(Map.of("REDIS_URL", "rediss://:accesskey@vtbatch.redis.cache.windows.net:6380"));
+
+        assertEquals("rediss", config.redisUrl().orElseThrow().getScheme());
+        assertFalse(config.toString().contains("accesskey"), config.toString());
+    }
+
+    @Test
+    void toStringNeverShowsTheDatabasePassword() {
+        String text = AppConfig.from(Map.of("DB_URL", "jdbc:postgresql://db:5432/vtbatch?user=vt&password=pw-in-url",
+                "DB_PASSWORD", "pw-in-setting")).toString();
+
+        assertFalse(text.contains("pw-in-url"), text);
+        assertFalse(text.contains("pw-in-setting"), text);
+        assertTrue(text.contains("dbUrl=jdbc:postgresql://db:5432/vtbatch"), text);
+        assertTrue(text.contains("dbPassword=(set)"), text);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"WEBSITE_SITE_NAME", "WEBSITE_INSTANCE_ID"})
+    void onAzureAppServiceTheDataGoesToPersistentStorageUnderHome(String variable) {
+        AppConfig config = AppConfig.from(Map.of(variable, "vt-batch-search-prod"));
+
+        assertEquals(Path.of("/home/site/vt-batch-search"), config.dataDir());
+        assertEquals("jdbc:sqlite:/home/site/vt-batch-search/vt-batch-search.db", config.dbUrl());
+    }
+
+    @Test
+    void onAzureAppServiceAnExplicitDataDirStillWins() {
+        AppConfig config = AppConfig.from(Map.of("WEBSITE_SITE_NAME", "vt", "DATA_DIR", "/home/data"));
+
+        assertEquals(Path.of("/home/data"), config.dataDir());
+    }
 }

@@ -116,7 +116,7 @@ class SharedQuotaIT {
         String id = a.batches().submit(hashes(all)).id();
 
         await("100 answered", Duration.ofSeconds(60), () -> counts(a.batches(), id).getDone() >= 100);
-        redis.kill();
+        redis.stop();
         Thread.sleep(1_000);
         redis.restart(); // empty: the queue and the shared limit are gone
         await("the slow lookup in flight", Duration.ofSeconds(120), () -> vt.calls(slow) >= 1);

@@ -30,14 +30,29 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import com.vtbatchsearch.testing.PostgresDatabase;
+import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.Parameter;
+import org.junit.jupiter.params.ParameterizedClass;
+import org.junit.jupiter.params.provider.EnumSource;
 
+/** Every repository against both engines: the SQLite file and a PostgreSQL database. */
+@ParameterizedClass(name = "{0}")
+@EnumSource(RepositoryTest.Engine.class)
 class RepositoryTest {
     private static final Instant T0 = Instant.parse("2024-05-01T10:00:00Z");
     private static final Freshness FRESHNESS = new Freshness(Duration.ofDays(7), Duration.ofHours(24));
+
+    enum Engine { SQLITE, POSTGRESQL }
+
+    private static PostgresDatabase postgres;
+
+    @Parameter
+    Engine engine;
 
     @TempDir
     Path dataDir;
@@ -47,9 +62,25 @@ class RepositoryTest {
     private LookupRepository lookups;
     private CallLogRepository callLog;
 
+    @AfterAll
+    static void dropPostgres() {
+        if (postgres != null) {
+            postgres.close();
+        }
+    }
+
     @BeforeEach
     void open() {
-        database = Database.openSqlite(dataDir);
+        database = switch (engine) {
+            case SQLITE -> Database.openSqlite(dataDir);
+            case POSTGRESQL -> {
+                if (postgres == null) {
+                    postgres = PostgresDatabase.create();
+                }
+                yield Database.open(postgres.freshSchemaUrl(), PostgresDatabase.USER, null);
+            }
+        };
+        assertEquals(engine == Engine.POSTGRESQL, database.isPostgres());
         batches = new BatchRepository(database, FRESHNESS);
         lookups = new LookupRepository(database);
         callLog = new CallLogRepository(database);

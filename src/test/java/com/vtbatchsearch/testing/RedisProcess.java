@@ -38,8 +38,11 @@ public final class RedisProcess implements AutoCloseable {
         server.start();
     }
 
-    /** Kills the server; everything in it is lost, as with a Redis that keeps nothing on disk. */
-    public void kill() {
+    /**
+     * Kills the server, as an outage would; everything in it is lost, as with a Redis that keeps
+     * nothing on disk. {@link #restart} brings it back, empty, on the same port.
+     */
+    public void stop() {
         try {
             server.stop();
         } catch (IOException e) {
@@ -73,7 +76,9 @@ public final class RedisProcess implements AutoCloseable {
     @Override
     public void close() {
         try {
-            server.stop();
+            if (server.isActive()) {
+                server.stop();
+            }
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
