@@ -72,7 +72,7 @@ public final class AppListener implements ServletContextListener {
         LookupRepository lookupRepository = new LookupRepository(database);
         CallLogRepository callLog = new CallLogRepository(database);
         LookupStatus status = new LookupStatus(config.vtApiKey().isPresent(), clock);
-        BatchService batchService = new BatchService(batchRepository, queue, clock);
+        BatchService batchService = new BatchService(batchRepository, queue, clock, config.vtRequestsPerMinute());
 
         RateLimiter limiter = null;
         String workerExecutor = "none";

@@ -21,27 +21,39 @@ public final class BatchService {
     private final BatchRepository batches;
     private final LookupQueue queue;
     private final Clock clock;
+    private final int requestsPerMinute;
 
-    public BatchService(BatchRepository batches, LookupQueue queue, Clock clock) {
+    /** @param requestsPerMinute the lookup rate the worker keeps to, for the estimate of time left */
+    public BatchService(BatchRepository batches, LookupQueue queue, Clock clock, int requestsPerMinute) {
         this.batches = batches;
         this.queue = queue;
         this.clock = clock;
+        this.requestsPerMinute = requestsPerMinute;
     }
 
     /** What a new batch holds. */
     public record Submitted(String id, long found, int unique, int queued) {
     }
 
-    /** A batch with its counts and items, as a report shows it (getter-style for JSP EL). */
+    /**
+     * A batch with its counts and the items a query asked for, as a report shows it (getter-style for
+     * JSP EL).
+     */
     public static final class Report {
         private final Batch batch;
         private final BatchCounts counts;
+        private final ItemQuery query;
+        private final int matched;
         private final List<BatchItem> items;
+        private final Long etaSeconds;
 
-        Report(Batch batch, BatchCounts counts, List<BatchItem> items) {
+        Report(Batch batch, BatchCounts counts, ItemQuery query, int matched, List<BatchItem> items, Long etaSeconds) {
             this.batch = batch;
             this.counts = counts;
+            this.query = query;
+            this.matched = matched;
             this.items = items;
+            this.etaSeconds = etaSeconds;
         }
 
         public Batch getBatch() {
@@ -52,8 +64,35 @@ public final class BatchService {
             return counts;
         }
 
+        public ItemQuery getQuery() {
+            return query;
+        }
+
+        /** How many items match the query's filters; more than {@link #getItems()} holds when paged. */
+        public int getMatched() {
+            return matched;
+        }
+
         public List<BatchItem> getItems() {
             return items;
+        }
+
+        /** Estimated seconds until every lookup of the batch is answered; null when none is pending. */
+        public Long getEtaSeconds() {
+            return etaSeconds;
+        }
+
+        /** The estimate in words, such as "about 2 h 5 min left"; empty when none is pending. */
+        public String getEtaText() {
+            if (etaSeconds == null) {
+                return "";
+            }
+            long minutes = (etaSeconds + 59) / 60;
+            if (minutes <= 1) {
+                return "less than a minute left";
+            }
+            return minutes < 60 ? "about " + minutes + " min left"
+                    : "about " + minutes / 60 + " h " + minutes % 60 + " min left";
         }
 
         public boolean isPending() {
@@ -77,9 +116,51 @@ public final class BatchService {
         return new Submitted(id, hashes.found(), hashes.unique(), toLookUp.size());
     }
 
-    /** The report of a batch; empty for an id that is malformed or unknown. */
+    /** The report of a batch with all its items; empty for an id that is malformed or unknown. */
     public Optional<Report> report(String id) {
-        return find(id).map(batch -> new Report(batch, batches.counts(batch), batches.items(batch.getId())));
+        return report(id, ItemQuery.ALL);
+    }
+
+    /** The report of a batch with the items {@code query} selects; empty for an id that is malformed or unknown. */
+    public Optional<Report> report(String id, ItemQuery query) {
+        return find(id).map(batch -> {
+            BatchCounts counts = batches.counts(batch);
+            List<BatchItem> items = batches.items(batch.getId(), query);
+            int matched = query.isPaged() || query.verdict() != null || query.text() != null
+                    ? batches.countItems(batch.getId(), query) : items.size();
+            return new Report(batch, counts, query, matched, items, etaSeconds(counts));
+        });
+    }
+
+    /** Writes every item the query selects to {@code consumer} as it is read; false for an unknown batch. */
+    public boolean export(String id, ItemQuery query, java.util.function.Consumer<BatchItem> consumer) {
+        Optional<Batch> batch = find(id);
+        batch.ifPresent(b -> batches.forEachItem(b.getId(), query, consumer));
+        return batch.isPresent();
+    }
+
+    /**
+     * The engines that flagged one hash of a batch and the names the file is known by; empty when the
+     * batch is unknown or does not hold the hash.
+     */
+    public Optional<FileDetails> details(String id, String hash) {
+        String normalized = hash == null ? null : hash.toLowerCase(java.util.Locale.ROOT);
+        if (HashType.of(normalized).isEmpty()) {
+            return Optional.empty();
+        }
+        return find(id).flatMap(batch -> batches.details(batch.getId(), normalized))
+                .map(d -> FileDetails.fromRawJson(d.hash(), d.status(), d.rawJson()));
+    }
+
+    /**
+     * Seconds until the batch's pending lookups are answered, at the configured rate and as if they were
+     * first in the queue; null when none is pending.
+     */
+    Long etaSeconds(BatchCounts counts) {
+        if (counts.getPending() == 0) {
+            return null;
+        }
+        return (long) Math.ceil(counts.getPending() * 60.0 / requestsPerMinute);
     }
 
     public Optional<Batch> find(String id) {
