@@ -9,6 +9,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.vtbatchsearch.testing.AppSettings;
 import com.vtbatchsearch.testing.FakeVirusTotal;
 import com.vtbatchsearch.testing.Http;
+import com.vtbatchsearch.testing.Http.Part;
 import java.io.File;
 import java.io.IOException;
 import java.io.StringReader;
@@ -39,7 +40,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * The report's JSON API over HTTP: filters, sorting and paging, the CSV and JSON exports, the details of
- * one hash, against a fake VirusTotal scripted with one hash per verdict.
+ * one hash, and the report page's markup, against a fake VirusTotal scripted with one hash per verdict.
  */
 @ExtendWith(ArquillianExtension.class)
 class ReportApiIT {
@@ -273,5 +274,38 @@ class ReportApiIT {
         }
         assertEquals(404, http().get("/api/batches/00000000-0000-4000-8000-000000000000/items/" + MALICIOUS)
                 .statusCode(), "a hash of another batch is not found through this one");
+    }
+
+    @Test
+    void reportPageRendersTheAskedPageWithoutInlineScriptOrStyle() throws Exception {
+        HttpResponse<String> page = http().get("/report/" + batchId + "?verdict=malicious");
+        assertEquals(200, page.statusCode());
+        String html = page.body();
+        assertTrue(html.contains(MALICIOUS));
+        assertFalse(html.contains(CLEAN), "filtered server-side");
+        assertTrue(html.contains("&lt;") || !html.contains("<script>alert"));
+        assertTrue(html.contains("data-api=\""), "the script finds the API through a data attribute");
+        assertTrue(html.contains("href=\"/api/batches/" + batchId + "?format=csv\"")
+                || html.contains("/api/batches/" + batchId + "?format=csv"));
+        assertFalse(Pattern.compile("<script(?![^>]*\\bsrc=)[^>]*>").matcher(html).find(), "no inline script");
+        assertFalse(Pattern.compile("\\sstyle=").matcher(html).find(), "no style attribute");
+        assertFalse(Pattern.compile("\\son[a-z]+=", Pattern.CASE_INSENSITIVE).matcher(html).find(), "no inline handler");
+        assertFalse(html.contains("http-equiv=\"refresh\""));
+
+        HttpResponse<String> upload = http().get("/");
+        assertFalse(Pattern.compile("<script(?![^>]*\\bsrc=)[^>]*>").matcher(upload.body()).find());
+        assertFalse(Pattern.compile("\\s(style|on[a-z]+)=").matcher(upload.body()).find());
+        assertEquals(200, http().get("/static/app.js").statusCode());
+        assertEquals(200, http().get("/static/app.css").statusCode());
+    }
+
+    @Test
+    void rejectedFormKeepsWhatWasPasted() throws Exception {
+        String pasted = "no hash in <b>this</b> text, only notes";
+        HttpResponse<String> response = http().postMultipart("/upload", Part.text(pasted));
+        assertEquals(422, response.statusCode());
+        assertTrue(response.body().contains("No hash found"));
+        assertTrue(response.body().contains("no hash in &lt;b&gt;this&lt;/b&gt; text, only notes</textarea>"),
+                response.body());
     }
 }
