@@ -231,6 +231,9 @@
     var sequence = 0;
     var finished = data.status === 'done';
     var failures = 0;
+    // A big batch changes slowly and costs more to count: ask less often, at most every 30 s.
+    var MAX_POLL_MS = 30000;
+    var sizeFactor = 1;
 
     var rows = document.getElementById('rows');
     var caption = document.getElementById('table-caption');
@@ -327,6 +330,7 @@
             return;
           }
           failures = 0;
+          sizeFactor = 1 + Math.floor(batch.counts.unique / 10000);
           render(batch);
           keepAddressInStep(params);
           schedule(batch.status !== 'done');
@@ -345,7 +349,7 @@
       finished = !more;
       root.dataset.status = more ? 'pending' : 'done';
       if (more) {
-        timer = setTimeout(refreshNow, pollMs * Math.min(1 + failures, 10));
+        timer = setTimeout(refreshNow, Math.min(pollMs * (1 + failures) * sizeFactor, MAX_POLL_MS));
       }
     }
 

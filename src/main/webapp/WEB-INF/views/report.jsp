@@ -37,7 +37,7 @@
     Keep this page's address: it is the only way back to it.</p>
 
   <section class="progress-block" aria-label="Progress">
-    <progress id="progress" max="${counts.unique}" value="${counts.done}"><c:out value="${counts.percentDone}"/> %</progress>
+    <progress id="progress" aria-label="Hashes looked up" max="${counts.unique}" value="${counts.done}"><c:out value="${counts.percentDone}"/> %</progress>
     <p id="progress-text" class="progress-text" aria-live="polite">
       <strong id="count-done"><c:out value="${counts.done}"/></strong> of
       <strong id="count-total"><c:out value="${counts.unique}"/></strong> looked up

@@ -126,8 +126,9 @@ public final class BatchService {
         return find(id).map(batch -> {
             BatchCounts counts = batches.counts(batch);
             List<BatchItem> items = batches.items(batch.getId(), query);
-            int matched = query.isPaged() || query.verdict() != null || query.text() != null
-                    ? batches.countItems(batch.getId(), query) : items.size();
+            // Unfiltered, every distinct hash matches: no need to count them again.
+            int matched = query.verdict() == null && query.text() == null ? counts.getUnique()
+                    : query.isPaged() ? batches.countItems(batch.getId(), query) : items.size();
             return new Report(batch, counts, query, matched, items, etaSeconds(counts));
         });
     }

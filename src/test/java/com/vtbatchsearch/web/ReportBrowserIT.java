@@ -183,6 +183,7 @@ class ReportBrowserIT {
 
         // The progress bar fills in place until every lookup is answered.
         List<Integer> seen = new ArrayList<>();
+        boolean[] runningShot = {false};
         new WebDriverWait(driver, Duration.ofSeconds(60)).pollingEvery(Duration.ofMillis(200))
                 .ignoring(StaleElementReferenceException.class).until(d -> {
             WebElement progress = d.findElement(By.id("progress"));
@@ -190,6 +191,10 @@ class ReportBrowserIT {
             int max = Integer.parseInt(progress.getDomProperty("max"));
             if (seen.isEmpty() || seen.get(seen.size() - 1) != value) {
                 seen.add(value);
+                if (value > 0 && value < max && !runningShot[0]) {
+                    screenshotQuietly("report-running.png");
+                    runningShot[0] = true;
+                }
             }
             return value == max && max == hashes.size() && text("#eta").contains("all lookups done");
         });
@@ -340,6 +345,14 @@ class ReportBrowserIT {
     private void screenshotAt(String name, int width, int height) throws IOException {
         driver.manage().window().setSize(new Dimension(width, height));
         screenshot(name);
+    }
+
+    private void screenshotQuietly(String name) {
+        try {
+            screenshot(name);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     private void screenshot(String name) throws IOException {
