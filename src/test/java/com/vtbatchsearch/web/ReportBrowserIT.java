@@ -174,6 +174,15 @@ class ReportBrowserIT {
         screenshot("upload-rejected.png");
         textarea.clear();
 
+        // A dropped file is taken as the file to upload; one over the limit is refused before it is sent.
+        dropFile("dropped.txt", 2_000);
+        assertTrue(text("#file-chosen").startsWith("dropped.txt"), text("#file-chosen"));
+        assertFalse(driver.findElement(By.id("upload-error")).isDisplayed());
+        dropFile("huge.txt", 1024 * 1024 + 1);
+        assertEquals("huge.txt is larger than the limit of 1 MB. Split it into smaller files.", text("#upload-error"));
+        driver.findElement(By.id("submit")).click();
+        assertTrue(driver.getCurrentUrl().endsWith("/"), "nothing was sent");
+
         driver.findElement(By.id("file")).sendKeys(file.toString());
         assertTrue(text("#file-chosen").startsWith("upload-hashes.txt"));
         driver.findElement(By.id("submit")).click();
@@ -306,6 +315,15 @@ class ReportBrowserIT {
         Files.createDirectories(file.getParent());
         Files.writeString(file, text, StandardCharsets.UTF_8);
         return hashes;
+    }
+
+    /** Drops a text file of {@code size} bytes on the drop zone, as a drag from the desktop would. */
+    private void dropFile(String name, int size) {
+        ((JavascriptExecutor) driver).executeScript("""
+                const transfer = new DataTransfer();
+                transfer.items.add(new File([new Uint8Array(arguments[1]).fill(97)], arguments[0], {type: 'text/plain'}));
+                document.getElementById('dropzone').dispatchEvent(new DragEvent('drop', {dataTransfer: transfer,
+                    bubbles: true, cancelable: true}));""", name, size);
     }
 
     private String text(String css) {
