@@ -133,6 +133,19 @@ public final class BatchService {
         });
     }
 
+    /**
+     * The report of a batch without its items, which the caller reads through {@link #export}; empty for
+     * an id that is malformed or unknown.
+     */
+    public Optional<Report> summary(String id, ItemQuery query) {
+        return find(id).map(batch -> {
+            BatchCounts counts = batches.counts(batch);
+            int matched = query.verdict() == null && query.text() == null ? counts.getUnique()
+                    : batches.countItems(batch.getId(), query);
+            return new Report(batch, counts, query, matched, List.of(), etaSeconds(counts));
+        });
+    }
+
     /** Writes every item the query selects to {@code consumer} as it is read; false for an unknown batch. */
     public boolean export(String id, ItemQuery query, java.util.function.Consumer<BatchItem> consumer) {
         Optional<Batch> batch = find(id);

@@ -1,7 +1,10 @@
 package com.vtbatchsearch.web;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.ObjectWriter;
+import com.fasterxml.jackson.databind.SerializationFeature;
 import com.vtbatchsearch.batch.BatchCounts;
 import com.vtbatchsearch.batch.BatchItem;
 import com.vtbatchsearch.batch.BatchService;
@@ -12,6 +15,7 @@ import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.util.List;
 import java.util.Optional;
 import java.util.regex.Matcher;
@@ -99,6 +103,10 @@ public final class ApiBatchesServlet extends HttpServlet {
             Views.jsonError(response, json, HttpServletResponse.SC_BAD_REQUEST, "format must be csv or json");
             return;
         }
+        if (!query.isPaged()) {
+            streamAll(id, query, format != null, response);
+            return;
+        }
         Optional<BatchService.Report> report = batches.report(id, query);
         if (report.isEmpty()) {
             Views.jsonError(response, json, HttpServletResponse.SC_NOT_FOUND, "No such batch.");
@@ -113,6 +121,54 @@ public final class ApiBatchesServlet extends HttpServlet {
                 r.getBatch().getCreatedAt().toString(), r.isPending() ? "pending" : "done", r.getCounts(),
                 r.getEtaSeconds(), r.getMatched(), query.isPaged() ? query.offset() : null,
                 query.isPaged() ? query.limit() : null, r.getItems()));
+    }
+
+    /**
+     * Writes the answer without paging as the items are read, so a batch of any size costs a few rows of
+     * memory; the same fields, in the same order, as {@link BatchJson}.
+     */
+    private void streamAll(String id, ItemQuery query, boolean download, HttpServletResponse response)
+            throws IOException {
+        Optional<BatchService.Report> summary = batches.summary(id, query);
+        if (summary.isEmpty()) {
+            Views.jsonError(response, json, HttpServletResponse.SC_NOT_FOUND, "No such batch.");
+            return;
+        }
+        BatchService.Report r = summary.get();
+        response.setStatus(HttpServletResponse.SC_OK);
+        response.setContentType("application/json");
+        response.setCharacterEncoding("UTF-8");
+        response.setHeader("Cache-Control", "no-store");
+        if (download) {
+            attachment(response, id, "json");
+        }
+        ObjectWriter itemWriter = json.writerFor(BatchItem.class).without(SerializationFeature.FLUSH_AFTER_WRITE_VALUE);
+        try (JsonGenerator out = json.getFactory().createGenerator(response.getOutputStream())) {
+            out.writeStartObject();
+            out.writeStringField("id", r.getBatch().getId());
+            out.writeStringField("createdAt", r.getBatch().getCreatedAt().toString());
+            out.writeStringField("status", r.isPending() ? "pending" : "done");
+            out.writeFieldName("counts");
+            json.writerFor(BatchCounts.class).without(SerializationFeature.FLUSH_AFTER_WRITE_VALUE)
+                    .writeValue(out, r.getCounts());
+            out.writeFieldName("etaSeconds");
+            if (r.getEtaSeconds() == null) {
+                out.writeNull();
+            } else {
+                out.writeNumber(r.getEtaSeconds());
+            }
+            out.writeNumberField("matched", r.getMatched());
+            out.writeArrayFieldStart("items");
+            batches.export(id, query, item -> {
+                try {
+                    itemWriter.writeValue(out, item);
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            });
+            out.writeEndArray();
+            out.writeEndObject();
+        }
     }
 
     private void getDetails(String id, String hash, HttpServletResponse response) throws IOException {

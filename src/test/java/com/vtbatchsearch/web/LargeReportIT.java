@@ -119,10 +119,19 @@ class LargeReportIT {
         long csvMs = millisSince(start);
         assertEquals(HASHES + 1, countOccurrences(new String(csv.body(), StandardCharsets.UTF_8), "\r\n"));
 
+        start = System.nanoTime();
+        HttpResponse<byte[]> jsonExport = http.getBytes("/api/batches/" + id + "?format=json");
+        long jsonMs = millisSince(start);
+        JsonNode exported = json.readTree(jsonExport.body());
+        assertEquals(HASHES, exported.path("items").size());
+        assertEquals(HASHES, exported.path("matched").asInt());
+        assertEquals(hashes.get(HASHES - 1), exported.path("items").get(HASHES - 1).path("hash").asText());
+
         System.out.printf("LargeReportIT: %,d hashes; upload %d ms; report page %,d bytes in %d ms; "
                 + "first JSON page %,d bytes in %d ms; last page %d ms; sorted by hash %d ms; text search %d ms; "
-                + "CSV export %,d bytes in %d ms%n", HASHES, uploadMs, pageBytes, pageMs, firstBytes, firstMs, lastMs,
-                sortedMs, searchMs, csv.body().length, csvMs);
+                + "CSV export %,d bytes in %d ms; JSON export %,d bytes in %d ms%n", HASHES, uploadMs, pageBytes, pageMs,
+                firstBytes, firstMs, lastMs, sortedMs, searchMs, csv.body().length, csvMs, jsonExport.body().length,
+                jsonMs);
     }
 
     private static long millisSince(long nanos) {
