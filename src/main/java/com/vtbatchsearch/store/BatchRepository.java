@@ -20,6 +20,8 @@ import java.util.function.Consumer;
 /** Batches, their items, and the views of them a report needs. */
 public final class BatchRepository {
     private static final int CHUNK = 500;
+    /** Rows an export reads per query. */
+    static final int EXPORT_CHUNK = 2000;
 
     private final Database database;
 
@@ -139,11 +141,39 @@ public final class BatchRepository {
         return items;
     }
 
-    /** Hands the items a query asks for to {@code consumer} one by one as they are read, for exports. */
+    /**
+     * Hands the items a query asks for to {@code consumer} one by one as they are read, for exports. In
+     * upload order the rows are read in chunks, each on a connection of its own, so a slow download
+     * holds neither a pooled connection nor a read transaction (which would stop SQLite's WAL
+     * checkpoints) between chunks; other orders need the whole sort and are read in one go.
+     */
     public void forEachItem(String batchId, ItemQuery query, Consumer<BatchItem> consumer) {
-        List<Object> arguments = new ArrayList<>();
-        String sql = ITEM_COLUMNS + FROM_ITEMS + where(batchId, query, arguments) + orderBy(query)
-                + (query.isPaged() ? " LIMIT " + query.limit() + " OFFSET " + query.offset() : "");
+        if (query.isPaged() || query.sort() != ItemQuery.Sort.POSITION) {
+            List<Object> arguments = new ArrayList<>();
+            String sql = ITEM_COLUMNS + FROM_ITEMS + where(batchId, query, arguments) + orderBy(query)
+                    + (query.isPaged() ? " LIMIT " + query.limit() + " OFFSET " + query.offset() : "");
+            read(batchId, sql, arguments, consumer);
+            return;
+        }
+        long after = query.descending() ? Long.MAX_VALUE : -1;
+        while (true) {
+            List<Object> arguments = new ArrayList<>();
+            String sql = ITEM_COLUMNS + FROM_ITEMS + where(batchId, query, arguments)
+                    + (query.descending() ? " AND i.position < ?" : " AND i.position > ?") + orderBy(query)
+                    + " LIMIT " + EXPORT_CHUNK;
+            arguments.add(after);
+            List<BatchItem> chunk = new ArrayList<>(EXPORT_CHUNK);
+            after = read(batchId, sql, arguments, chunk::add);
+            chunk.forEach(consumer);
+            if (chunk.size() < EXPORT_CHUNK) {
+                return;
+            }
+        }
+    }
+
+    /** Runs an item query, handing each row to {@code consumer}; answers the position of the last row. */
+    private long read(String batchId, String sql, List<Object> arguments, Consumer<BatchItem> consumer) {
+        long last = -1;
         try (Connection c = database.connection();
                 PreparedStatement s = c.prepareStatement(sql)) {
             bind(s, arguments);
@@ -154,11 +184,13 @@ public final class BatchRepository {
                             r.getString(11), r.getString(12), instant(r, 13), instant(r, 14));
                     consumer.accept(new BatchItem(r.getString(1), HashType.valueOf(r.getString(2)), r.getString(3),
                             r.getString(4), verdict));
+                    last = r.getLong(15);
                 }
             }
         } catch (SQLException e) {
             throw new StoreException("cannot read the items of batch " + batchId, e);
         }
+        return last;
     }
 
     /** How many items of the batch match the query's filters (its sort and page aside). */
@@ -206,7 +238,7 @@ public final class BatchRepository {
     private static final String ITEM_COLUMNS = """
             SELECT i.hash, i.hash_type, l.status, l.error,
                    f.malicious, f.suspicious, f.undetected, f.harmless, f.label, f.name, f.file_type,
-                   f.sha256, f.first_seen, f.last_analysis""";
+                   f.sha256, f.first_seen, f.last_analysis, i.position""";
 
     private static final String FROM_ITEMS = """
 

@@ -298,6 +298,24 @@ class RepositoryTest {
     }
 
     @Test
+    void exportsReadInChunksKeepEveryRowInOrder() {
+        int n = BatchRepository.EXPORT_CHUNK * 2 + 7;
+        String[] hashes = new String[n];
+        for (int i = 0; i < n; i++) {
+            hashes[i] = hash(HashType.MD5, "chunk " + i);
+        }
+        String id = newBatch(new ArrayList<>(), hashes);
+        assertEquals(List.of(hashes), hashesOf(batches.items(id)));
+        List<String> reversed = new ArrayList<>(List.of(hashes));
+        java.util.Collections.reverse(reversed);
+        assertEquals(reversed, hashesOf(batches.items(id,
+                new ItemQuery(ItemQuery.Verdict.PENDING, null, ItemQuery.Sort.POSITION, true, 0, 0))));
+        lookups.saveNotFound(hashes[n - 1], T0);
+        assertEquals(List.of(hashes[n - 1]), hashesOf(batches.items(id,
+                new ItemQuery(ItemQuery.Verdict.NOT_FOUND, null, ItemQuery.Sort.POSITION, false, 0, 0))));
+    }
+
+    @Test
     void detailsAnswerOnlyForAHashOfThatBatch() {
         String[] id = new String[1];
         List<String> h = oneHashPerVerdict(id);
