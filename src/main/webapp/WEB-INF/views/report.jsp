@@ -1,77 +1,157 @@
 <%@ page contentType="text/html; charset=UTF-8" %>
 <%@ taglib prefix="c" uri="http://java.sun.com/jsp/jstl/core" %>
 <c:set var="counts" value="${report.counts}"/>
+<c:set var="query" value="${report.query}"/>
+<c:set var="ctx" value="${pageContext.request.contextPath}"/>
+<c:set var="api" value="${ctx}/api/batches/${report.batch.id}"/>
 <!DOCTYPE html>
 <html lang="en">
 <head>
   <meta charset="UTF-8">
   <meta name="viewport" content="width=device-width, initial-scale=1">
-  <c:if test="${report.pending}"><meta http-equiv="refresh" content="${refreshSeconds}"></c:if>
   <title>Report <c:out value="${report.batch.id}"/> · VT Batch Search</title>
-  <link rel="stylesheet" href="${pageContext.request.contextPath}/static/app.css">
+  <link rel="stylesheet" href="${ctx}/static/app.css">
+  <script src="${ctx}/static/app.js" defer></script>
 </head>
 <body>
 <%@ include file="header.jspf" %>
-<main>
-  <h1>Report</h1>
+<main id="report" class="report"
+      data-batch-id="<c:out value='${report.batch.id}'/>"
+      data-api="<c:out value='${api}'/>"
+      data-report-path="<c:out value='${ctx}/report/${report.batch.id}'/>"
+      data-created-at="<c:out value='${report.batch.createdAt}'/>"
+      data-status="${report.pending ? 'pending' : 'done'}"
+      data-poll-seconds="${pollSeconds}"
+      data-offset="${query.offset}" data-limit="${query.limit}"
+      data-verdict="<c:out value='${query.verdictKey}'/>" data-q="<c:out value='${query.text}'/>"
+      data-sort="<c:out value='${query.sortKey}'/>" data-dir="${query.descending ? 'desc' : 'asc'}">
+  <div class="title-row">
+    <h1>Report</h1>
+    <button type="button" id="copy-link" class="secondary" hidden>Copy link</button>
+    <span id="copy-status" class="muted" role="status"></span>
+  </div>
   <p class="meta">Batch <code><c:out value="${report.batch.id}"/></code>, uploaded
-    <c:out value="${report.batch.createdAt}"/>. Keep this page's address: it is the only way back to it.</p>
+    <time datetime="<c:out value='${report.batch.createdAt}'/>"><c:out value="${report.batch.createdAt}"/></time>:
+    <span id="count-found"><c:out value="${counts.found}"/></span> hashes found,
+    <span id="count-unique"><c:out value="${counts.unique}"/></span> distinct.
+    Keep this page's address: it is the only way back to it.</p>
 
-  <dl class="counts">
-    <div><dt>Found</dt><dd id="count-found"><c:out value="${counts.found}"/></dd></div>
-    <div><dt>Unique</dt><dd id="count-unique"><c:out value="${counts.unique}"/></dd></div>
-    <div><dt>Done</dt><dd id="count-done"><c:out value="${counts.done}"/></dd></div>
-    <div><dt>Pending</dt><dd id="count-pending"><c:out value="${counts.pending}"/></dd></div>
-    <div><dt>Malicious</dt><dd id="count-malicious"><c:out value="${counts.malicious}"/></dd></div>
-    <div><dt>Not on VirusTotal</dt><dd id="count-not-found"><c:out value="${counts.notFound}"/></dd></div>
-    <div><dt>Errors</dt><dd id="count-errors"><c:out value="${counts.errors}"/></dd></div>
-  </dl>
-  <p class="progress">
-    <progress max="${counts.unique}" value="${counts.done}"></progress>
-    <c:out value="${counts.done}"/> of <c:out value="${counts.unique}"/> looked up
-    <c:if test="${report.pending}">· this page refreshes every <c:out value="${refreshSeconds}"/> s</c:if>
-  </p>
-  <c:if test="${report.pending}">
-    <p class="eta" id="eta"><c:out value="${report.progress.lookupsToGo}"/> lookups to go (this batch's and the other
-      batches' turns meanwhile)<c:if test="${not empty report.progress.etaText}">, done in
-      <c:out value="${report.progress.etaText}"/></c:if>.</p>
-  </c:if>
-  <form method="post" action="${pageContext.request.contextPath}/report/${report.batch.id}/refresh">
-    <button type="submit">Look up stale answers again</button>
-  </form>
-  <p><a href="${pageContext.request.contextPath}/api/batches/${report.batch.id}">JSON</a></p>
+  <section class="progress-block" aria-label="Progress">
+    <progress id="progress" aria-label="Hashes looked up" max="${counts.unique}" value="${counts.done}"><c:out value="${counts.percentDone}"/> %</progress>
+    <p id="progress-text" class="progress-text" aria-live="polite">
+      <strong id="count-done"><c:out value="${counts.done}"/></strong> of
+      <strong id="count-total"><c:out value="${counts.unique}"/></strong> looked up
+      (<span id="percent-done"><c:out value="${counts.percentDone}"/></span> %)
+      <span id="eta" class="muted"><c:choose>
+        <c:when test="${report.pending}">· <c:out value="${report.etaText}"/><c:if test="${report.progress.lookupsToGo > 0}">
+          (<c:out value="${report.progress.lookupsToGo}"/> lookups to go, other batches’ turns included)</c:if></c:when>
+        <c:otherwise>· all lookups done</c:otherwise>
+      </c:choose></span>
+    </p>
+  </section>
 
-  <table class="items">
-    <thead>
-    <tr>
-      <th>Hash</th><th>Type</th><th>Status</th><th>Detections</th><th>Threat label</th><th>Name</th>
-      <th>File type</th><th>First seen</th><th>VirusTotal</th>
-    </tr>
-    </thead>
-    <tbody>
-    <c:forEach var="item" items="${report.items}">
-      <tr class="status-${item.status}${item.flagged ? ' flagged' : ''}">
-        <td class="hash"><code><c:out value="${item.hash}"/></code></td>
-        <td><c:out value="${item.typeLabel}"/></td>
-        <td>
-          <c:choose>
-            <c:when test="${item.status == 'done'}">found</c:when>
-            <c:when test="${item.status == 'not_found'}">not on VirusTotal</c:when>
-            <c:when test="${item.status == 'error'}"><span title="<c:out value='${item.error}'/>">error</span></c:when>
-            <c:otherwise>pending</c:otherwise>
-          </c:choose>
-          <c:if test="${item.stale}"><span class="stale">stale<c:if test="${item.refreshing}">, refreshing</c:if></span></c:if>
-        </td>
-        <td class="num"><c:if test="${item.status == 'done'}"><c:out value="${item.malicious}"/>/<c:out value="${item.total}"/></c:if></td>
-        <td><c:out value="${item.label}"/></td>
-        <td><c:out value="${item.name}"/></td>
-        <td><c:out value="${item.fileType}"/></td>
-        <td><c:out value="${item.firstSeenDate}"/></td>
-        <td><a href="<c:out value='${item.vtUrl}'/>" rel="noopener noreferrer" target="_blank">open</a></td>
+  <section class="summary" aria-label="Verdicts">
+    <ul class="counters">
+      <li><button type="button" class="counter v-malicious" data-verdict="malicious"><span class="icon" aria-hidden="true">&#x2716;</span><span class="n" id="count-malicious"><c:out value="${counts.malicious}"/></span><span class="what">malicious</span></button></li>
+      <li><button type="button" class="counter v-suspicious" data-verdict="suspicious"><span class="icon" aria-hidden="true">!</span><span class="n" id="count-suspicious"><c:out value="${counts.suspicious}"/></span><span class="what">suspicious</span></button></li>
+      <li><button type="button" class="counter v-clean" data-verdict="clean"><span class="icon" aria-hidden="true">&#x2714;</span><span class="n" id="count-clean"><c:out value="${counts.clean}"/></span><span class="what">clean</span></button></li>
+      <li><button type="button" class="counter v-not_found" data-verdict="not_found"><span class="icon" aria-hidden="true">?</span><span class="n" id="count-not-found"><c:out value="${counts.notFound}"/></span><span class="what">not on VirusTotal</span></button></li>
+      <li><button type="button" class="counter v-error" data-verdict="error"><span class="icon" aria-hidden="true">&#x26A0;</span><span class="n" id="count-errors"><c:out value="${counts.errors}"/></span><span class="what">error</span></button></li>
+      <li><button type="button" class="counter v-pending" data-verdict="pending"><span class="icon" aria-hidden="true">&#x2026;</span><span class="n" id="count-pending"><c:out value="${counts.pending}"/></span><span class="what">pending</span></button></li>
+    </ul>
+    <svg id="chart" class="chart" viewBox="0 0 360 150" width="360" height="150" role="img"
+         aria-label="Verdicts of the batch's distinct hashes"></svg>
+  </section>
+
+  <section class="results" aria-label="Results">
+    <form id="filters" class="filters" method="get" action="${ctx}/report/${report.batch.id}">
+      <label>Verdict
+        <select name="verdict" id="filter-verdict">
+          <option value="">all</option>
+          <c:forEach var="v" items="${['malicious','suspicious','clean','not_found','error','pending']}">
+            <option value="${v}" ${query.verdictKey == v ? 'selected' : ''}><c:out value="${v == 'not_found' ? 'not on VirusTotal' : v}"/></option>
+          </c:forEach>
+        </select>
+      </label>
+      <label>Search
+        <input type="search" name="q" id="filter-q" value="<c:out value='${query.text}'/>" maxlength="200"
+               placeholder="hash, label, name, file type" autocomplete="off">
+      </label>
+      <label>Rows per page
+        <select name="limit" id="page-size">
+          <c:forEach var="n" items="${[50, 100, 250, 1000]}">
+            <option value="${n}" ${query.limit == n ? 'selected' : ''}>${n}</option>
+          </c:forEach>
+        </select>
+      </label>
+      <button type="submit" id="apply-filters">Apply</button>
+      <p class="exports">Download every row:
+        <a id="export-csv" href="${api}?format=csv" download>CSV</a> ·
+        <a id="export-json" href="${api}?format=json" download>JSON</a></p>
+    </form>
+    <form class="refresh" method="post" action="${ctx}/report/${report.batch.id}/refresh">
+      <button type="submit" class="secondary">Look up stale answers again</button>
+      <span class="muted">Answers older than the cache's time to live are marked stale.</span>
+    </form>
+
+    <div class="table-wrap">
+    <table class="items" id="items">
+      <caption id="table-caption">Rows <c:out value="${report.matched == 0 ? 0 : query.offset + 1}"/>–<c:out value="${query.offset + report.items.size()}"/> of <c:out value="${report.matched}"/></caption>
+      <thead>
+      <tr>
+        <th scope="col" data-sort="hash">Hash</th>
+        <th scope="col" data-sort="type">Type</th>
+        <th scope="col" data-sort="verdict">Verdict</th>
+        <th scope="col" data-sort="detections" class="num">Detections</th>
+        <th scope="col" data-sort="label">Threat label</th>
+        <th scope="col" data-sort="name">Name</th>
+        <th scope="col" data-sort="fileType">File type</th>
+        <th scope="col" data-sort="firstSeen">First seen</th>
+        <th scope="col">VirusTotal</th>
       </tr>
-    </c:forEach>
-    </tbody>
-  </table>
+      </thead>
+      <tbody id="rows">
+      <c:forEach var="item" items="${report.items}">
+        <tr class="item v-${item.verdict}" data-hash="${item.hash}">
+          <td class="hash"><code><c:out value="${item.hash}"/></code></td>
+          <td><c:out value="${item.typeLabel}"/></td>
+          <td><span class="verdict v-${item.verdict}"><c:choose>
+            <c:when test="${item.verdict == 'not_found'}">not on VirusTotal</c:when>
+            <c:when test="${item.verdict == 'error'}"><span title="<c:out value='${item.error}'/>">error</span></c:when>
+            <c:otherwise><c:out value="${item.verdict}"/></c:otherwise>
+          </c:choose></span><c:if test="${item.stale}"><span class="stale"><c:out value="${item.refreshing ? 'stale, refreshing' : 'stale'}"/></span></c:if></td>
+          <td class="num"><c:if test="${item.status == 'done'}"><c:out value="${item.malicious}"/>/<c:out value="${item.total}"/></c:if></td>
+          <td><c:out value="${item.label}"/></td>
+          <td class="name"><c:out value="${item.name}"/></td>
+          <td><c:out value="${item.fileType}"/></td>
+          <td><c:out value="${item.firstSeenDate}"/></td>
+          <td><a href="<c:out value='${item.vtUrl}'/>" rel="noopener noreferrer" target="_blank">open</a></td>
+        </tr>
+      </c:forEach>
+      </tbody>
+    </table>
+    </div>
+    <nav class="pager" aria-label="Pages">
+      <c:if test="${query.offset > 0}">
+        <c:url var="prevUrl" value="/report/${report.batch.id}">
+          <c:param name="offset" value="${query.offset - query.limit < 0 ? 0 : query.offset - query.limit}"/>
+          <c:param name="limit" value="${query.limit}"/>
+          <c:if test="${not empty query.verdictKey}"><c:param name="verdict" value="${query.verdictKey}"/></c:if>
+          <c:if test="${query.text != null}"><c:param name="q" value="${query.text}"/></c:if>
+        </c:url>
+        <a id="page-prev" class="button secondary" href="<c:out value='${prevUrl}'/>">&#x2190; Previous</a>
+      </c:if>
+      <c:if test="${query.offset + query.limit < report.matched}">
+        <c:url var="nextUrl" value="/report/${report.batch.id}">
+          <c:param name="offset" value="${query.offset + query.limit}"/>
+          <c:param name="limit" value="${query.limit}"/>
+          <c:if test="${not empty query.verdictKey}"><c:param name="verdict" value="${query.verdictKey}"/></c:if>
+          <c:if test="${query.text != null}"><c:param name="q" value="${query.text}"/></c:if>
+        </c:url>
+        <a id="page-next" class="button secondary" href="<c:out value='${nextUrl}'/>">Next &#x2192;</a>
+      </c:if>
+    </nav>
+  </section>
 </main>
 </body>
 </html>

@@ -1,32 +1,48 @@
 <%@ page contentType="text/html; charset=UTF-8" %>
 <%@ taglib prefix="c" uri="http://java.sun.com/jsp/jstl/core" %>
+<%@ taglib prefix="fmt" uri="http://java.sun.com/jsp/jstl/fmt" %>
+<c:set var="ctx" value="${pageContext.request.contextPath}"/>
 <!DOCTYPE html>
 <html lang="en">
 <head>
   <meta charset="UTF-8">
   <meta name="viewport" content="width=device-width, initial-scale=1">
   <title>VT Batch Search</title>
-  <link rel="stylesheet" href="${pageContext.request.contextPath}/static/app.css">
+  <link rel="stylesheet" href="${ctx}/static/app.css">
+  <script src="${ctx}/static/app.js" defer></script>
 </head>
 <body>
 <%@ include file="header.jspf" %>
-<main>
+<main id="upload" class="upload">
   <h1>Look up a batch of file hashes</h1>
   <p>Upload a text file or paste text: IOC feeds, threat reports, YARA rules, EDR exports. Every MD5, SHA-1 and
     SHA-256 in it is looked up on VirusTotal; hashes already known are answered at once.</p>
-  <c:if test="${not empty error}">
-    <p class="error" role="alert"><c:out value="${error}"/></p>
-  </c:if>
-  <form method="post" action="${pageContext.request.contextPath}/upload" enctype="multipart/form-data">
-    <label for="file">Text file</label>
-    <input id="file" type="file" name="file">
+  <p id="upload-error" class="error" role="alert" ${empty error ? 'hidden' : ''}><c:out value="${error}"/></p>
+  <div class="upload-layout">
+  <form id="upload-form" method="post" action="${ctx}/upload" enctype="multipart/form-data"
+        data-api="${ctx}/api/batches" data-max-bytes="${limits.maxUploadMb * 1024 * 1024}"
+        data-max-mb="${limits.maxUploadMb}">
+    <div id="dropzone" class="dropzone">
+      <label for="file">Text file</label>
+      <input id="file" type="file" name="file" accept=".txt,.csv,.tsv,.log,.json,.xml,.yar,.yara,.ioc,.md,text/*">
+      <p class="hint">or drop a file here</p>
+      <p id="file-chosen" class="chosen" aria-live="polite"></p>
+    </div>
     <label for="text">or paste text</label>
-    <textarea id="text" name="text" rows="10" placeholder="44d88612fea8a8f36de82e1278abb02f"></textarea>
+    <textarea id="text" name="text" rows="8" placeholder="44d88612fea8a8f36de82e1278abb02f"><c:out value="${pastedText}"/></textarea>
     <p class="limits">Up to <c:out value="${limits.maxUploadMb}"/> MB and
-      <c:out value="${limits.maxHashesPerBatch}"/> distinct hashes per batch. Text only (UTF-8, or UTF-16 with a
-      byte-order mark).</p>
-    <button type="submit">Look up hashes</button>
+      <fmt:formatNumber value="${limits.maxHashesPerBatch}" groupingUsed="true"/> distinct hashes per batch. Text only (UTF-8, or UTF-16 with a
+      byte-order mark): a binary file is refused, and so is text without an MD5, SHA-1 or SHA-256 in it.</p>
+    <button type="submit" id="submit">Look up hashes</button>
   </form>
+
+  <aside id="recent" class="recent" aria-labelledby="recent-title" hidden>
+    <h2 id="recent-title">Your recent reports</h2>
+    <p class="muted">Remembered in this browser only; nobody else can list them.</p>
+    <ol id="recent-list"></ol>
+    <button type="button" id="recent-clear" class="secondary">Forget this list</button>
+  </aside>
+  </div>
 </main>
 </body>
 </html>

@@ -13,9 +13,10 @@ public final class BatchCounts {
     private final int errors;
     private final int malicious;
     private final int suspicious;
+    private final int clean;
 
     public BatchCounts(long found, int unique, int done, int pending, int notFound, int errors,
-            int malicious, int suspicious) {
+            int malicious, int suspicious, int clean) {
         this.found = found;
         this.unique = unique;
         this.done = done;
@@ -24,6 +25,7 @@ public final class BatchCounts {
         this.errors = errors;
         this.malicious = malicious;
         this.suspicious = suspicious;
+        this.clean = clean;
     }
 
     public long getFound() {
@@ -57,6 +59,11 @@ public final class BatchCounts {
 
     public int getSuspicious() {
         return suspicious;
+    }
+
+    /** Found on VirusTotal with no malicious and no suspicious verdict. */
+    public int getClean() {
+        return clean;
     }
 
     public int getPercentDone() {

@@ -9,7 +9,7 @@ import java.time.Instant;
  * One distinct hash of a batch with the state of its lookup and, once answered, VirusTotal's verdict.
  * Getter-style accessors so JSP EL and the JSON API see the same names.
  */
-@JsonPropertyOrder({"hash", "type", "status", "malicious", "suspicious", "undetected", "harmless", "total",
+@JsonPropertyOrder({"hash", "type", "status", "verdict", "malicious", "suspicious", "undetected", "harmless", "total",
         "label", "name", "fileType", "sha256", "firstSeen", "lastAnalysis", "vtUrl", "error", "stale", "refreshing"})
 @JsonInclude(JsonInclude.Include.ALWAYS)
 public final class BatchItem {
@@ -68,6 +68,26 @@ public final class BatchItem {
 
     public String getStatus() {
         return status;
+    }
+
+    /** The item's category: malicious, suspicious, clean, not_found, error or pending. */
+    public String getVerdict() {
+        return category().key();
+    }
+
+    @JsonIgnore
+    public ItemQuery.Verdict category() {
+        if (verdict == null) {
+            return switch (status) {
+                case NOT_FOUND -> ItemQuery.Verdict.NOT_FOUND;
+                case ERROR -> ItemQuery.Verdict.ERROR;
+                default -> ItemQuery.Verdict.PENDING;
+            };
+        }
+        if (verdict.malicious() > 0) {
+            return ItemQuery.Verdict.MALICIOUS;
+        }
+        return verdict.suspicious() > 0 ? ItemQuery.Verdict.SUSPICIOUS : ItemQuery.Verdict.CLEAN;
     }
 
     public String getError() {

@@ -38,20 +38,29 @@ public final class BatchService {
     public record Submitted(String id, long found, int unique, int queued) {
     }
 
-    /** A batch with its counts and items, as a report shows it (getter-style for JSP EL). */
+    /**
+     * A batch with its counts and the items a query asked for, as a report shows it (getter-style for
+     * JSP EL).
+     */
     public static final class Report {
         private final Batch batch;
         private final BatchCounts counts;
+        private final ItemQuery query;
+        private final int matched;
         private final List<BatchItem> items;
         private final Progress progress;
 
-        Report(Batch batch, BatchCounts counts, List<BatchItem> items, Progress progress) {
+        Report(Batch batch, BatchCounts counts, ItemQuery query, int matched, List<BatchItem> items,
+                Progress progress) {
             this.batch = batch;
             this.counts = counts;
+            this.query = query;
+            this.matched = matched;
             this.items = items;
             this.progress = progress;
         }
 
+        /** Where the batch stands in the queue and when it should be done. */
         public Progress getProgress() {
             return progress;
         }
@@ -64,8 +73,31 @@ public final class BatchService {
             return counts;
         }
 
+        public ItemQuery getQuery() {
+            return query;
+        }
+
+        /** How many items match the query's filters; more than {@link #getItems()} holds when paged. */
+        public int getMatched() {
+            return matched;
+        }
+
         public List<BatchItem> getItems() {
             return items;
+        }
+
+        /**
+         * Estimated seconds until every lookup of the batch is answered; null when none is pending or no
+         * estimate can be made (no API key).
+         */
+        public Long getEtaSeconds() {
+            return isPending() ? progress.getEtaSeconds() : null;
+        }
+
+        /** The estimate in words, such as "about 2 h 5 min left"; empty when there is none. */
+        public String getEtaText() {
+            String text = progress.getEtaText();
+            return isPending() && text != null ? text + " left" : "";
         }
 
         public boolean isPending() {
@@ -132,12 +164,54 @@ public final class BatchService {
         }
     }
 
-    /** The report of a batch; empty for an id that is malformed or unknown. */
+    /** The report of a batch with all its items; empty for an id that is malformed or unknown. */
     public Optional<Report> report(String id) {
+        return report(id, ItemQuery.ALL);
+    }
+
+    /** The report of a batch with the items {@code query} selects; empty for an id that is malformed or unknown. */
+    public Optional<Report> report(String id, ItemQuery query) {
         return find(id).map(batch -> {
             BatchCounts counts = batches.counts(batch);
-            return new Report(batch, counts, batches.items(batch.getId()), progress(batch.getId(), counts.getPending()));
+            List<BatchItem> items = batches.items(batch.getId(), query);
+            // Unfiltered, every distinct hash matches: no need to count them again.
+            int matched = query.verdict() == null && query.text() == null ? counts.getUnique()
+                    : query.isPaged() ? batches.countItems(batch.getId(), query) : items.size();
+            return new Report(batch, counts, query, matched, items, progress(batch.getId(), counts.getPending()));
         });
+    }
+
+    /**
+     * The report of a batch without its items, which the caller reads through {@link #export}; empty for
+     * an id that is malformed or unknown.
+     */
+    public Optional<Report> summary(String id, ItemQuery query) {
+        return find(id).map(batch -> {
+            BatchCounts counts = batches.counts(batch);
+            int matched = query.verdict() == null && query.text() == null ? counts.getUnique()
+                    : batches.countItems(batch.getId(), query);
+            return new Report(batch, counts, query, matched, List.of(), progress(batch.getId(), counts.getPending()));
+        });
+    }
+
+    /** Writes every item the query selects to {@code consumer} as it is read; false for an unknown batch. */
+    public boolean export(String id, ItemQuery query, java.util.function.Consumer<BatchItem> consumer) {
+        Optional<Batch> batch = find(id);
+        batch.ifPresent(b -> batches.forEachItem(b.getId(), query, consumer));
+        return batch.isPresent();
+    }
+
+    /**
+     * The engines that flagged one hash of a batch and the names the file is known by; empty when the
+     * batch is unknown or does not hold the hash.
+     */
+    public Optional<FileDetails> details(String id, String hash) {
+        String normalized = hash == null ? null : hash.toLowerCase(java.util.Locale.ROOT);
+        if (HashType.of(normalized).isEmpty()) {
+            return Optional.empty();
+        }
+        return find(id).flatMap(batch -> batches.details(batch.getId(), normalized))
+                .map(d -> FileDetails.fromRawJson(d.hash(), d.status(), d.rawJson()));
     }
 
     public Optional<Batch> find(String id) {

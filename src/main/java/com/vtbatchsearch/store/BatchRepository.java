@@ -6,6 +6,7 @@ import com.vtbatchsearch.batch.BatchItem;
 import com.vtbatchsearch.batch.ExtractedHashes;
 import com.vtbatchsearch.batch.Freshness;
 import com.vtbatchsearch.batch.HashType;
+import com.vtbatchsearch.batch.ItemQuery;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -15,10 +16,13 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Consumer;
 
 /** Batches, their items, and the views of them a report needs. */
 public final class BatchRepository {
     private static final int CHUNK = 500;
+    /** Rows an export reads per query. */
+    static final int EXPORT_CHUNK = 2000;
 
     private static final String MARK_STALE_FOR_REFRESH = """
             UPDATE lookups SET refresh = 1, attempts = 0
@@ -181,7 +185,8 @@ public final class BatchRepository {
                           SUM(CASE WHEN l.status = 'not_found' THEN 1 ELSE 0 END),
                           SUM(CASE WHEN l.status = 'error' THEN 1 ELSE 0 END),
                           SUM(CASE WHEN f.malicious > 0 THEN 1 ELSE 0 END),
-                          SUM(CASE WHEN f.malicious = 0 AND f.suspicious > 0 THEN 1 ELSE 0 END)
+                          SUM(CASE WHEN f.malicious = 0 AND f.suspicious > 0 THEN 1 ELSE 0 END),
+                          SUM(CASE WHEN f.malicious = 0 AND f.suspicious = 0 THEN 1 ELSE 0 END)
                         FROM batch_items i
                         JOIN lookups l ON l.hash = i.hash
                         LEFT JOIN files f ON l.status = 'done' AND f.sha256 = l.sha256
@@ -191,7 +196,7 @@ public final class BatchRepository {
                 r.next();
                 int pending = r.getInt(1);
                 return new BatchCounts(batch.getFound(), batch.getUnique(), batch.getUnique() - pending, pending,
-                        r.getInt(2), r.getInt(3), r.getInt(4), r.getInt(5));
+                        r.getInt(2), r.getInt(3), r.getInt(4), r.getInt(5), r.getInt(6));
             }
         } catch (SQLException e) {
             throw new StoreException("cannot count batch " + batch.getId(), e);
@@ -200,37 +205,182 @@ public final class BatchRepository {
 
     /** The batch's distinct hashes in order of first appearance, each with its current lookup state. */
     public List<BatchItem> items(String batchId) {
+        return items(batchId, ItemQuery.ALL);
+    }
+
+    /** The items a query asks for: filtered, sorted and paged in SQL, so a page never reads the whole batch. */
+    public List<BatchItem> items(String batchId, ItemQuery query) {
         List<BatchItem> items = new ArrayList<>();
+        forEachItem(batchId, query, items::add);
+        return items;
+    }
+
+    /**
+     * Hands the items a query asks for to {@code consumer} one by one as they are read, for exports. In
+     * upload order the rows are read in chunks, each on a connection of its own, so a slow download
+     * holds neither a pooled connection nor a read transaction (which would stop SQLite's WAL
+     * checkpoints) between chunks; other orders need the whole sort and are read in one go.
+     */
+    public void forEachItem(String batchId, ItemQuery query, Consumer<BatchItem> consumer) {
+        if (query.isPaged() || query.sort() != ItemQuery.Sort.POSITION) {
+            List<Object> arguments = new ArrayList<>();
+            String sql = ITEM_COLUMNS + FROM_ITEMS + where(batchId, query, arguments) + orderBy(query)
+                    + (query.isPaged() ? " LIMIT " + query.limit() + " OFFSET " + query.offset() : "");
+            read(batchId, sql, arguments, consumer);
+            return;
+        }
+        long after = query.descending() ? Long.MAX_VALUE : -1;
+        while (true) {
+            List<Object> arguments = new ArrayList<>();
+            String sql = ITEM_COLUMNS + FROM_ITEMS + where(batchId, query, arguments)
+                    + (query.descending() ? " AND i.position < ?" : " AND i.position > ?") + orderBy(query)
+                    + " LIMIT " + EXPORT_CHUNK;
+            arguments.add(after);
+            List<BatchItem> chunk = new ArrayList<>(EXPORT_CHUNK);
+            after = read(batchId, sql, arguments, chunk::add);
+            chunk.forEach(consumer);
+            if (chunk.size() < EXPORT_CHUNK) {
+                return;
+            }
+        }
+    }
+
+    /** Runs an item query, handing each row to {@code consumer}; answers the position of the last row. */
+    private long read(String batchId, String sql, List<Object> arguments, Consumer<BatchItem> consumer) {
+        long last = -1;
+        Instant now = Instant.now();
         try (Connection c = database.connection();
-                PreparedStatement s = c.prepareStatement("""
-                        SELECT i.hash, i.hash_type, l.status, l.error,
-                               f.malicious, f.suspicious, f.undetected, f.harmless, f.label, f.name, f.file_type,
-                               f.sha256, f.first_seen, f.last_analysis,
-                               CASE WHEN (l.status = 'done' AND l.updated_at < ?)
-                                      OR (l.status = 'not_found' AND l.updated_at < ?) THEN 1 ELSE 0 END,
-                               l.refresh
-                        FROM batch_items i
-                        JOIN lookups l ON l.hash = i.hash
-                        LEFT JOIN files f ON l.status = 'done' AND f.sha256 = l.sha256
-                        WHERE i.batch_id = ?
-                        ORDER BY i.position""")) {
-            Instant now = Instant.now();
-            s.setLong(1, freshness.resultCutoff(now).toEpochMilli());
-            s.setLong(2, freshness.notFoundCutoff(now).toEpochMilli());
-            s.setString(3, batchId);
+                PreparedStatement s = c.prepareStatement(sql)) {
+            bind(s, arguments);
             try (ResultSet r = s.executeQuery()) {
                 while (r.next()) {
                     BatchItem.Verdict verdict = r.getString(12) == null ? null : new BatchItem.Verdict(
                             r.getInt(5), r.getInt(6), r.getInt(7), r.getInt(8), r.getString(9), r.getString(10),
                             r.getString(11), r.getString(12), instant(r, 13), instant(r, 14));
-                    items.add(new BatchItem(r.getString(1), HashType.valueOf(r.getString(2)), r.getString(3),
-                            r.getString(4), verdict, r.getInt(15) == 1, r.getInt(16) == 1));
+                    consumer.accept(new BatchItem(r.getString(1), HashType.valueOf(r.getString(2)), r.getString(3),
+                            r.getString(4), verdict, isStale(r.getString(3), r.getLong(16), now), r.getInt(17) == 1));
+                    last = r.getLong(15);
                 }
             }
         } catch (SQLException e) {
             throw new StoreException("cannot read the items of batch " + batchId, e);
         }
-        return items;
+        return last;
+    }
+
+    /** How many items of the batch match the query's filters (its sort and page aside). */
+    public int countItems(String batchId, ItemQuery query) {
+        List<Object> arguments = new ArrayList<>();
+        String sql = "SELECT COUNT(*)" + FROM_ITEMS + where(batchId, query, arguments);
+        try (Connection c = database.connection();
+                PreparedStatement s = c.prepareStatement(sql)) {
+            bind(s, arguments);
+            try (ResultSet r = s.executeQuery()) {
+                r.next();
+                return r.getInt(1);
+            }
+        } catch (SQLException e) {
+            throw new StoreException("cannot count the items of batch " + batchId, e);
+        }
+    }
+
+    /** The lookup state of one hash of a batch and VirusTotal's raw answer for it; empty when the batch lacks it. */
+    public Optional<ItemDetails> details(String batchId, String hash) {
+        try (Connection c = database.connection();
+                PreparedStatement s = c.prepareStatement("""
+                        SELECT i.hash, l.status, f.raw_json
+                        FROM batch_items i
+                        JOIN lookups l ON l.hash = i.hash
+                        LEFT JOIN files f ON l.status = 'done' AND f.sha256 = l.sha256
+                        WHERE i.batch_id = ? AND i.hash = ?""")) {
+            s.setString(1, batchId);
+            s.setString(2, hash);
+            try (ResultSet r = s.executeQuery()) {
+                if (!r.next()) {
+                    return Optional.empty();
+                }
+                return Optional.of(new ItemDetails(r.getString(1), r.getString(2), r.getString(3)));
+            }
+        } catch (SQLException e) {
+            throw new StoreException("cannot read hash " + hash + " of batch " + batchId, e);
+        }
+    }
+
+    /** One hash of a batch, its lookup status and VirusTotal's answer as stored (null unless found). */
+    public record ItemDetails(String hash, String status, String rawJson) {
+    }
+
+    private static final String ITEM_COLUMNS = """
+            SELECT i.hash, i.hash_type, l.status, l.error,
+                   f.malicious, f.suspicious, f.undetected, f.harmless, f.label, f.name, f.file_type,
+                   f.sha256, f.first_seen, f.last_analysis, i.position, l.updated_at, l.refresh""";
+
+    private static final String FROM_ITEMS = """
+
+            FROM batch_items i
+            JOIN lookups l ON l.hash = i.hash
+            LEFT JOIN files f ON l.status = 'done' AND f.sha256 = l.sha256
+            WHERE i.batch_id = ?""";
+
+    /** Rank of each verdict when sorting by it: the worst first when ascending. */
+    private static final String VERDICT_RANK = """
+            CASE WHEN l.status = 'done' AND f.malicious > 0 THEN 0
+                 WHEN l.status = 'done' AND f.suspicious > 0 THEN 1
+                 WHEN l.status = 'done' THEN 2
+                 WHEN l.status = 'not_found' THEN 3
+                 WHEN l.status = 'error' THEN 4
+                 ELSE 5 END""";
+
+    private static String where(String batchId, ItemQuery query, List<Object> arguments) {
+        arguments.add(batchId);
+        StringBuilder sql = new StringBuilder();
+        if (query.verdict() != null) {
+            sql.append(switch (query.verdict()) {
+                case MALICIOUS -> " AND l.status = 'done' AND f.malicious > 0";
+                case SUSPICIOUS -> " AND l.status = 'done' AND f.malicious = 0 AND f.suspicious > 0";
+                case CLEAN -> " AND l.status = 'done' AND f.malicious = 0 AND f.suspicious = 0";
+                case NOT_FOUND -> " AND l.status = 'not_found'";
+                case ERROR -> " AND l.status = 'error'";
+                case PENDING -> " AND l.status = 'pending'";
+            });
+        }
+        if (query.text() != null) {
+            // LOWER on both sides: SQLite's LIKE ignores case, PostgreSQL's does not.
+            String pattern = "%" + query.text().toLowerCase(java.util.Locale.ROOT).replace("\\", "\\\\")
+                    .replace("%", "\\%").replace("_", "\\_") + "%";
+            sql.append(" AND (i.hash LIKE ? ESCAPE '\\' OR f.sha256 LIKE ? ESCAPE '\\' OR LOWER(f.label) LIKE ? ESCAPE '\\'"
+                    + " OR LOWER(f.name) LIKE ? ESCAPE '\\' OR LOWER(f.file_type) LIKE ? ESCAPE '\\')");
+            for (int n = 0; n < 5; n++) {
+                arguments.add(pattern);
+            }
+        }
+        return sql.toString();
+    }
+
+    private static String orderBy(ItemQuery query) {
+        String direction = query.descending() ? " DESC" : " ASC";
+        // Empty values sort last either way; upload order breaks ties so pages never overlap.
+        String column = switch (query.sort()) {
+            case POSITION -> null;
+            case HASH -> "i.hash";
+            case TYPE -> "LENGTH(i.hash)";
+            case VERDICT -> VERDICT_RANK;
+            case DETECTIONS -> "f.malicious";
+            case LABEL -> "LOWER(f.label)";
+            case NAME -> "LOWER(f.name)";
+            case FILE_TYPE -> "LOWER(f.file_type)";
+            case FIRST_SEEN -> "f.first_seen";
+        };
+        if (column == null) {
+            return " ORDER BY i.position" + direction;
+        }
+        return " ORDER BY (" + column + ") IS NULL, " + column + direction + ", i.position";
+    }
+
+    private static void bind(PreparedStatement s, List<Object> arguments) throws SQLException {
+        for (int n = 0; n < arguments.size(); n++) {
+            s.setObject(n + 1, arguments.get(n));
+        }
     }
 
     /** How many batches and items are stored; for tests that check a rejected upload stored nothing. */
@@ -243,6 +393,12 @@ public final class BatchRepository {
         } catch (SQLException e) {
             throw new StoreException("cannot count batches", e);
         }
+    }
+
+    /** An answer older than its time to live: shown, but marked stale. */
+    private boolean isStale(String status, long updatedAt, Instant now) {
+        return BatchItem.DONE.equals(status) && updatedAt < freshness.resultCutoff(now).toEpochMilli()
+                || BatchItem.NOT_FOUND.equals(status) && updatedAt < freshness.notFoundCutoff(now).toEpochMilli();
     }
 
     static Instant instant(ResultSet r, int column) throws SQLException {

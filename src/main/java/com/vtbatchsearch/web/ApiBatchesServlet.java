@@ -1,24 +1,36 @@
 package com.vtbatchsearch.web;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.ObjectWriter;
+import com.fasterxml.jackson.databind.SerializationFeature;
 import com.vtbatchsearch.batch.BatchCounts;
 import com.vtbatchsearch.batch.BatchItem;
 import com.vtbatchsearch.batch.BatchService;
 import com.vtbatchsearch.batch.Progress;
+import com.vtbatchsearch.batch.FileDetails;
+import com.vtbatchsearch.batch.ItemQuery;
 import com.vtbatchsearch.batch.UploadRejectedException;
 import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.util.List;
 import java.util.Optional;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * The JSON API: {@code POST /api/batches} (multipart field {@code file}/{@code text}, or a
- * {@code text/plain} body) creates a batch; {@code GET /api/batches/{id}} reads it back. Every error is
- * {@code {"error": "..."}} with its status.
+ * {@code text/plain} body) creates a batch; {@code GET /api/batches/{id}} reads it back, filtered, sorted
+ * and paged by query parameters, or exports it ({@code ?format=csv|json});
+ * {@code GET /api/batches/{id}/items/{hash}} answers the engines that flagged one hash and its names.
+ * Every error is {@code {"error": "..."}} with its status.
  */
 public final class ApiBatchesServlet extends HttpServlet {
+    private static final Pattern ITEM_PATH = Pattern.compile("/([^/]+)/items/([^/]+)");
     private final UploadParser parser;
     private final BatchService batches;
     private final ObjectMapper json;
@@ -33,9 +45,10 @@ public final class ApiBatchesServlet extends HttpServlet {
     public record Created(String id, String reportUrl, long found, int unique) {
     }
 
-    /** A batch as GET answers it. */
-    public record BatchJson(String id, String createdAt, String status, BatchCounts counts, Progress progress,
-            List<BatchItem> items) {
+    /** A batch as GET answers it; {@code offset} and {@code limit} only when a page was asked for. */
+    public record BatchJson(String id, String createdAt, String status, BatchCounts counts, Long etaSeconds,
+            Progress progress, int matched, @JsonInclude(JsonInclude.Include.NON_NULL) Integer offset,
+            @JsonInclude(JsonInclude.Include.NON_NULL) Integer limit, List<BatchItem> items) {
     }
 
     @Override
@@ -76,14 +89,127 @@ public final class ApiBatchesServlet extends HttpServlet {
 
     @Override
     protected void doGet(HttpServletRequest request, HttpServletResponse response) throws IOException {
-        Optional<BatchService.Report> report = batches.report(PathIds.single(request.getPathInfo()));
+        Matcher details = ITEM_PATH.matcher(request.getPathInfo() == null ? "" : request.getPathInfo());
+        if (details.matches()) {
+            getDetails(details.group(1), details.group(2), response);
+            return;
+        }
+        String id = PathIds.single(request.getPathInfo());
+        if (batches.find(id).isEmpty()) {
+            Views.jsonError(response, json, HttpServletResponse.SC_NOT_FOUND, "No such batch.");
+            return;
+        }
+        ItemQuery query;
+        try {
+            query = ItemQuery.fromParameters(request.getParameterMap(), false);
+        } catch (IllegalArgumentException e) {
+            Views.jsonError(response, json, HttpServletResponse.SC_BAD_REQUEST, e.getMessage());
+            return;
+        }
+        String format = request.getParameter("format");
+        if ("csv".equals(format)) {
+            exportCsv(id, query, response);
+            return;
+        }
+        if (format != null && !format.equals("json")) {
+            Views.jsonError(response, json, HttpServletResponse.SC_BAD_REQUEST, "format must be csv or json");
+            return;
+        }
+        if (!query.isPaged()) {
+            streamAll(id, query, format != null, response);
+            return;
+        }
+        Optional<BatchService.Report> report = batches.report(id, query);
         if (report.isEmpty()) {
             Views.jsonError(response, json, HttpServletResponse.SC_NOT_FOUND, "No such batch.");
             return;
         }
         BatchService.Report r = report.get();
+        response.setHeader("Cache-Control", "no-store");
+        if (format != null) {
+            attachment(response, id, "json");
+        }
         Views.json(response, json, HttpServletResponse.SC_OK, new BatchJson(r.getBatch().getId(),
                 r.getBatch().getCreatedAt().toString(), r.isPending() ? "pending" : "done", r.getCounts(),
-                r.getProgress(), r.getItems()));
+                r.getEtaSeconds(), r.getProgress(), r.getMatched(), query.isPaged() ? query.offset() : null,
+                query.isPaged() ? query.limit() : null, r.getItems()));
+    }
+
+    /**
+     * Writes the answer without paging as the items are read, so a batch of any size costs a few rows of
+     * memory; the same fields, in the same order, as {@link BatchJson}.
+     */
+    private void streamAll(String id, ItemQuery query, boolean download, HttpServletResponse response)
+            throws IOException {
+        Optional<BatchService.Report> summary = batches.summary(id, query);
+        if (summary.isEmpty()) {
+            Views.jsonError(response, json, HttpServletResponse.SC_NOT_FOUND, "No such batch.");
+            return;
+        }
+        BatchService.Report r = summary.get();
+        response.setStatus(HttpServletResponse.SC_OK);
+        response.setContentType("application/json");
+        response.setCharacterEncoding("UTF-8");
+        response.setHeader("Cache-Control", "no-store");
+        if (download) {
+            attachment(response, id, "json");
+        }
+        ObjectWriter itemWriter = json.writerFor(BatchItem.class).without(SerializationFeature.FLUSH_AFTER_WRITE_VALUE);
+        try (JsonGenerator out = json.getFactory().createGenerator(response.getOutputStream())) {
+            out.writeStartObject();
+            out.writeStringField("id", r.getBatch().getId());
+            out.writeStringField("createdAt", r.getBatch().getCreatedAt().toString());
+            out.writeStringField("status", r.isPending() ? "pending" : "done");
+            out.writeFieldName("counts");
+            json.writerFor(BatchCounts.class).without(SerializationFeature.FLUSH_AFTER_WRITE_VALUE)
+                    .writeValue(out, r.getCounts());
+            out.writeFieldName("etaSeconds");
+            if (r.getEtaSeconds() == null) {
+                out.writeNull();
+            } else {
+                out.writeNumber(r.getEtaSeconds());
+            }
+            out.writeFieldName("progress");
+            json.writerFor(Progress.class).without(SerializationFeature.FLUSH_AFTER_WRITE_VALUE)
+                    .writeValue(out, r.getProgress());
+            out.writeNumberField("matched", r.getMatched());
+            out.writeArrayFieldStart("items");
+            batches.export(id, query, item -> {
+                try {
+                    itemWriter.writeValue(out, item);
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            });
+            out.writeEndArray();
+            out.writeEndObject();
+        }
+    }
+
+    private void getDetails(String id, String hash, HttpServletResponse response) throws IOException {
+        Optional<FileDetails> details = batches.details(id, hash);
+        if (details.isEmpty()) {
+            Views.jsonError(response, json, HttpServletResponse.SC_NOT_FOUND, "No such hash in this batch.");
+            return;
+        }
+        response.setHeader("Cache-Control", "no-store");
+        Views.json(response, json, HttpServletResponse.SC_OK, details.get());
+    }
+
+    /** Streams the rows as they are read, so a batch of any size costs one row of memory. */
+    private void exportCsv(String id, ItemQuery query, HttpServletResponse response) throws IOException {
+        response.setStatus(HttpServletResponse.SC_OK);
+        response.setContentType("text/csv");
+        response.setCharacterEncoding("UTF-8");
+        response.setHeader("Cache-Control", "no-store");
+        attachment(response, id, "csv");
+        try (ItemCsvWriter csv = new ItemCsvWriter(response.getWriter())) {
+            batches.export(id, query, csv::write);
+        }
+    }
+
+    /** The id is a checked UUID, so the file name needs no quoting beyond the quotes. */
+    private static void attachment(HttpServletResponse response, String id, String extension) {
+        response.setHeader("Content-Disposition", "attachment; filename=\"vt-batch-" + id + "." + extension + "\"");
     }
 }

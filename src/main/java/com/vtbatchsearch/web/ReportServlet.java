@@ -1,6 +1,7 @@
 package com.vtbatchsearch.web;
 
 import com.vtbatchsearch.batch.BatchService;
+import com.vtbatchsearch.batch.ItemQuery;
 import jakarta.servlet.ServletException;
 import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
@@ -8,10 +9,14 @@ import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.util.Optional;
 
-/** {@code GET /report/{uuid}}: a batch's report page; 404 for an id that is malformed or unknown. */
+/**
+ * {@code GET /report/{uuid}}: a batch's report page with the first page of its items (or the page the
+ * query parameters of the JSON API ask for); 404 for an id that is malformed or unknown. The page's
+ * script keeps it current from the JSON API.
+ */
 public final class ReportServlet extends HttpServlet {
-    /** Seconds between refreshes of a report whose lookups are still running. */
-    static final int REFRESH_SECONDS = 15;
+    /** Seconds between the page's requests for news while lookups are running. */
+    static final int POLL_SECONDS = 3;
 
     private final BatchService batches;
 
@@ -35,13 +40,19 @@ public final class ReportServlet extends HttpServlet {
     @Override
     protected void doGet(HttpServletRequest request, HttpServletResponse response)
             throws ServletException, IOException {
-        Optional<BatchService.Report> report = batches.report(PathIds.single(request.getPathInfo()));
+        ItemQuery query;
+        try {
+            query = ItemQuery.fromParameters(request.getParameterMap(), true);
+        } catch (IllegalArgumentException e) {
+            query = ItemQuery.fromParameters(java.util.Map.of(), true);
+        }
+        Optional<BatchService.Report> report = batches.report(PathIds.single(request.getPathInfo()), query);
         if (report.isEmpty()) {
             Views.renderNotFound(request, response);
             return;
         }
         request.setAttribute("report", report.get());
-        request.setAttribute("refreshSeconds", REFRESH_SECONDS);
+        request.setAttribute("pollSeconds", POLL_SECONDS);
         Views.render(request, response, HttpServletResponse.SC_OK, "report");
     }
 }

@@ -43,6 +43,15 @@ final class UploadParser {
 
     /** Reads a multipart form with a {@code file} part, a {@code text} part, or both. */
     ExtractedHashes parseMultipart(HttpServletRequest request) throws IOException {
+        return parseMultipart(request, null);
+    }
+
+    /**
+     * Reads a multipart form and keeps a copy of its {@code text} part in {@code pasted}, so a rejected
+     * form can be shown again with what was pasted; the copy stays empty when the text was larger than
+     * {@link #MAX_PASTED_ECHO} bytes or was not read to its end.
+     */
+    ExtractedHashes parseMultipart(HttpServletRequest request, PastedText pasted) throws IOException {
         if (request.getContentLengthLong() > maxBytes + MULTIPART_OVERHEAD) {
             throw UploadRejectedException.tooLarge(maxBytes);
         }
@@ -56,9 +65,16 @@ final class UploadParser {
             while (parts.hasNext()) {
                 FileItemInput part = parts.next();
                 String field = part.getFieldName();
-                if (FILE_FIELD.equals(field) || TEXT_FIELD.equals(field)) {
+                if (FILE_FIELD.equals(field)) {
                     try (InputStream in = part.getInputStream()) {
                         reader.read(in);
+                    }
+                } else if (TEXT_FIELD.equals(field)) {
+                    try (InputStream in = pasted == null ? part.getInputStream() : pasted.copying(part.getInputStream())) {
+                        reader.read(in);
+                    }
+                    if (pasted != null) {
+                        pasted.complete();
                     }
                 }
             }
@@ -83,6 +99,55 @@ final class UploadParser {
             reader.read(in);
         }
         return reader.finish();
+    }
+
+    /** Largest pasted text a rejected form shows again. */
+    static final int MAX_PASTED_ECHO = 1024 * 1024;
+
+    /** A copy of the pasted text of a form, kept while it streams through the reader. */
+    static final class PastedText {
+        private final java.io.ByteArrayOutputStream copy = new java.io.ByteArrayOutputStream();
+        private boolean overflow;
+        private boolean complete;
+
+        InputStream copying(InputStream in) {
+            return new java.io.FilterInputStream(in) {
+                @Override
+                public int read() throws IOException {
+                    int b = super.read();
+                    if (b >= 0) {
+                        keep(new byte[] {(byte) b}, 0, 1);
+                    }
+                    return b;
+                }
+
+                @Override
+                public int read(byte[] buffer, int offset, int length) throws IOException {
+                    int n = super.read(buffer, offset, length);
+                    if (n > 0) {
+                        keep(buffer, offset, n);
+                    }
+                    return n;
+                }
+            };
+        }
+
+        private void keep(byte[] buffer, int offset, int length) {
+            if (copy.size() + length > MAX_PASTED_ECHO) {
+                overflow = true;
+            } else if (!overflow) {
+                copy.write(buffer, offset, length);
+            }
+        }
+
+        void complete() {
+            complete = true;
+        }
+
+        /** The pasted text as UTF-8 (browsers send form fields in the page's encoding); empty when not kept. */
+        String text() {
+            return complete && !overflow ? copy.toString(java.nio.charset.StandardCharsets.UTF_8) : "";
+        }
     }
 
     /** FileUpload reports a size limit hit mid-stream as an IOException whose cause says so. */

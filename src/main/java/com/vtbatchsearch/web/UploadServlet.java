@@ -10,7 +10,7 @@ import java.io.IOException;
 
 /**
  * {@code POST /upload}: the form's file and/or pasted text become a batch, and the browser is sent to
- * its report (303). A rejected upload gets the form again with the reason and its status.
+ * its report (303). A rejected upload gets the form again with the reason, its status and the pasted text.
  */
 public final class UploadServlet extends HttpServlet {
     private final UploadParser parser;
@@ -38,10 +38,12 @@ public final class UploadServlet extends HttpServlet {
             return;
         }
         BatchService.Submitted batch;
+        UploadParser.PastedText pasted = new UploadParser.PastedText();
         try {
-            batch = batches.submit(parser.parseMultipart(request));
+            batch = batches.submit(parser.parseMultipart(request, pasted));
         } catch (UploadRejectedException e) {
             request.setAttribute("error", e.getMessage());
+            request.setAttribute("pastedText", pasted.text());
             Views.render(request, response, e.status(), "upload");
             return;
         }

@@ -11,6 +11,7 @@ import com.vtbatchsearch.batch.BatchItem;
 import com.vtbatchsearch.batch.ExtractedHashes;
 import com.vtbatchsearch.batch.Freshness;
 import com.vtbatchsearch.batch.HashType;
+import com.vtbatchsearch.batch.ItemQuery;
 import com.vtbatchsearch.lookup.FileReport;
 import com.vtbatchsearch.store.LookupRepository.LookupState;
 import java.nio.file.Path;
@@ -258,7 +259,110 @@ class RepositoryTest {
         assertEquals(1, counts.getErrors());
         assertEquals(1, counts.getMalicious());
         assertEquals(1, counts.getSuspicious());
+        assertEquals(0, counts.getClean());
         assertEquals(80, counts.getPercentDone());
+    }
+
+    /** One hash per verdict, in this order: malicious, clean, suspicious, not found, error, pending. */
+    private List<String> oneHashPerVerdict(String[] id) {
+        String malicious = hash(HashType.SHA256, "malicious");
+        String clean = hash(HashType.MD5, "clean");
+        String suspicious = hash(HashType.SHA256, "suspicious");
+        String missing = hash(HashType.SHA1, "missing");
+        String failed = hash(HashType.MD5, "failed");
+        String pending = hash(HashType.SHA1, "pending");
+        id[0] = newBatch(new ArrayList<>(), malicious, clean, suspicious, missing, failed, pending);
+        lookups.saveFound(malicious, report(malicious, null, null, 3), T0);
+        FileReport cleanReport = report(hash(HashType.SHA256, "clean file"), clean, null, 0);
+        lookups.saveFound(clean, new FileReport(cleanReport.sha256(), clean, null, 0, 0, 70, 0, null, "Zeta.exe",
+                "Text", null, null, null, List.of(), "{}"), T0);
+        lookups.saveFound(suspicious, report(suspicious, null, null, 0), T0);
+        lookups.saveNotFound(missing, T0);
+        lookups.recordFailure(failed, "HTTP 503", true, T0);
+        return List.of(malicious, clean, suspicious, missing, failed, pending);
+    }
+
+    private List<String> hashesOf(List<BatchItem> items) {
+        return items.stream().map(BatchItem::getHash).toList();
+    }
+
+    @Test
+    void itemsFilterByEachVerdictInSql() {
+        String[] id = new String[1];
+        List<String> h = oneHashPerVerdict(id);
+        assertEquals(1, batches.counts(batches.find(id[0]).orElseThrow()).getClean());
+        ItemQuery.Verdict[] verdicts = ItemQuery.Verdict.values();
+        for (int n = 0; n < verdicts.length; n++) {
+            ItemQuery query = new ItemQuery(verdicts[n], null, ItemQuery.Sort.POSITION, false, 0, 0);
+            List<BatchItem> items = batches.items(id[0], query);
+            String expected = h.get(List.of(0, 2, 1, 3, 4, 5).get(n));
+            assertEquals(List.of(expected), hashesOf(items), verdicts[n].key());
+            assertEquals(verdicts[n], items.get(0).category());
+            assertEquals(1, batches.countItems(id[0], query));
+        }
+    }
+
+    @Test
+    void itemsSortAndPageInSqlWithEmptyValuesLast() {
+        String[] id = new String[1];
+        List<String> h = oneHashPerVerdict(id);
+        ItemQuery byVerdict = new ItemQuery(null, null, ItemQuery.Sort.VERDICT, false, 0, 0);
+        assertEquals(List.of(h.get(0), h.get(2), h.get(1), h.get(3), h.get(4), h.get(5)),
+                hashesOf(batches.items(id[0], byVerdict)));
+        ItemQuery byNameDescending = new ItemQuery(null, null, ItemQuery.Sort.NAME, true, 0, 0);
+        List<String> byName = hashesOf(batches.items(id[0], byNameDescending));
+        assertEquals(h.get(1), byName.get(0), "Zeta.exe before sample.exe, descending");
+        assertEquals(List.of(h.get(3), h.get(4), h.get(5)), byName.subList(3, 6), "no name: last, upload order");
+
+        ItemQuery page = new ItemQuery(null, null, ItemQuery.Sort.POSITION, true, 2, 3);
+        assertEquals(List.of(h.get(3), h.get(2), h.get(1)), hashesOf(batches.items(id[0], page)));
+        assertEquals(6, batches.countItems(id[0], page), "the count ignores the page");
+    }
+
+    @Test
+    void itemsFilterByTextInHashLabelAndNameIgnoringCaseAndWildcards() {
+        String[] id = new String[1];
+        List<String> h = oneHashPerVerdict(id);
+        assertEquals(List.of(h.get(1)), hashesOf(batches.items(id[0],
+                new ItemQuery(null, "zeta", ItemQuery.Sort.POSITION, false, 0, 0))));
+        assertEquals(List.of(h.get(0), h.get(2)), hashesOf(batches.items(id[0],
+                new ItemQuery(null, "TROJAN.TEST", ItemQuery.Sort.POSITION, false, 0, 0))));
+        assertEquals(List.of(h.get(4)), hashesOf(batches.items(id[0],
+                new ItemQuery(null, h.get(4).substring(3, 12).toUpperCase(), ItemQuery.Sort.POSITION, false, 0, 0))));
+        for (String literal : new String[] {"%", "_", "\\"}) {
+            assertEquals(List.of(), batches.items(id[0], new ItemQuery(null, literal, ItemQuery.Sort.POSITION, false, 0, 0)),
+                    literal + " is matched literally");
+        }
+    }
+
+    @Test
+    void exportsReadInChunksKeepEveryRowInOrder() {
+        int n = BatchRepository.EXPORT_CHUNK * 2 + 7;
+        String[] hashes = new String[n];
+        for (int i = 0; i < n; i++) {
+            hashes[i] = hash(HashType.MD5, "chunk " + i);
+        }
+        String id = newBatch(new ArrayList<>(), hashes);
+        assertEquals(List.of(hashes), hashesOf(batches.items(id)));
+        List<String> reversed = new ArrayList<>(List.of(hashes));
+        java.util.Collections.reverse(reversed);
+        assertEquals(reversed, hashesOf(batches.items(id,
+                new ItemQuery(ItemQuery.Verdict.PENDING, null, ItemQuery.Sort.POSITION, true, 0, 0))));
+        lookups.saveNotFound(hashes[n - 1], T0);
+        assertEquals(List.of(hashes[n - 1]), hashesOf(batches.items(id,
+                new ItemQuery(ItemQuery.Verdict.NOT_FOUND, null, ItemQuery.Sort.POSITION, false, 0, 0))));
+    }
+
+    @Test
+    void detailsAnswerOnlyForAHashOfThatBatch() {
+        String[] id = new String[1];
+        List<String> h = oneHashPerVerdict(id);
+        BatchRepository.ItemDetails details = batches.details(id[0], h.get(0)).orElseThrow();
+        assertEquals("done", details.status());
+        assertEquals("{\"data\":{}}", details.rawJson());
+        assertNull(batches.details(id[0], h.get(3)).orElseThrow().rawJson());
+        assertTrue(batches.details(id[0], hash(HashType.MD5, "elsewhere")).isEmpty());
+        assertTrue(batches.details(UUID.randomUUID().toString(), h.get(0)).isEmpty());
     }
 
     // --- LookupRepository

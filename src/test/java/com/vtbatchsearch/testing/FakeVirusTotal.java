@@ -180,18 +180,32 @@ public final class FakeVirusTotal implements AutoCloseable {
         return derive("MD5", hash);
     }
 
+    /**
+     * A file object: {@code malicious} engines flag it (the first with {@code label} as its result), one
+     * finds it suspicious, two more see nothing; it is known by {@code name} and one more name.
+     */
     public static String fileJson(String sha256, String md5, String sha1, int malicious, String label, String name) {
+        StringBuilder results = new StringBuilder();
+        for (int i = 1; i <= malicious; i++) {
+            results.append("\"Engine%02d\": {\"category\": \"malicious\", \"engine_name\": \"Engine%02d\", \"result\": %s}, "
+                    .formatted(i, i, quote(i == 1 ? label : "Trojan.Generic-" + i)));
+        }
+        results.append("\"Heuristix\": {\"category\": \"suspicious\", \"engine_name\": \"Heuristix\", \"result\": \"Suspicious.Packed\"}, ");
+        results.append("\"CleanAV\": {\"category\": \"undetected\", \"engine_name\": \"CleanAV\", \"result\": null}, ");
+        results.append("\"OldAV\": {\"category\": \"type-unsupported\", \"engine_name\": \"OldAV\", \"result\": null}");
+        String names = name == null ? "" : quote(name) + ", " + quote("copy of " + name);
         return """
                 {"data": {"type": "file", "id": "%s", "links": {"self": "https://www.virustotal.com/api/v3/files/%s"},
                   "attributes": {"md5": "%s", "sha1": "%s", "sha256": "%s",
                     "last_analysis_stats": {"malicious": %d, "suspicious": 1, "undetected": %d, "harmless": 0,
                       "timeout": 0, "confirmed-timeout": 0, "failure": 0, "type-unsupported": 4},
+                    "last_analysis_results": {%s},
                     "meaningful_name": %s, "type_description": "Win32 EXE",
                     "popular_threat_classification": {"suggested_threat_label": %s},
                     "first_submission_date": 1500000000, "last_analysis_date": 1700000000,
                     "reputation": -12, "tags": ["peexe", "overlay"], "names": [%s]}}}"""
-                .formatted(sha256, sha256, md5, sha1, sha256, malicious, 70 - malicious - 1, quote(name), quote(label),
-                        quote(name));
+                .formatted(sha256, sha256, md5, sha1, sha256, malicious, 70 - malicious - 1, results, quote(name),
+                        quote(label), names);
     }
 
     public static Reply notFound(String hash) {
@@ -204,7 +218,8 @@ public final class FakeVirusTotal implements AutoCloseable {
     }
 
     private static String quote(String s) {
-        return s == null ? "null" : "\"" + s.replace("\\", "\\\\").replace("\"", "\\\"") + "\"";
+        return s == null ? "null" : "\"" + s.replace("\\", "\\\\").replace("\"", "\\\"").replace("\r", "\\r")
+                .replace("\n", "\\n").replace("\t", "\\t") + "\"";
     }
 
     private static String derive(String algorithm, String hash) {

@@ -32,6 +32,11 @@ public final class Http {
                 HttpResponse.BodyHandlers.ofString());
     }
 
+    public HttpResponse<byte[]> getBytes(String path) throws IOException, InterruptedException {
+        return client.send(HttpRequest.newBuilder(uri(path)).timeout(Duration.ofSeconds(60)).GET().build(),
+                HttpResponse.BodyHandlers.ofByteArray());
+    }
+
     public HttpResponse<String> post(String path, String contentType, byte[] body)
             throws IOException, InterruptedException {
         return client.send(HttpRequest.newBuilder(uri(path)).timeout(Duration.ofSeconds(60))

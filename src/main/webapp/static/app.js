@@ -1,0 +1,684 @@
+/*
+ * VT Batch Search pages: the upload form (drag and drop, upload without leaving the page on an error,
+ * recent reports kept in this browser) and the report (live progress, chart, sortable and filterable
+ * table paged through the JSON API, expandable rows, copy link).
+ * Data from uploads and from VirusTotal only ever reaches the page through textContent.
+ */
+(function () {
+  'use strict';
+
+  var RECENT_KEY = 'vtbatch.recentReports';
+  var RECENT_MAX = 10;
+
+  var VERDICT_TEXT = {
+    malicious: 'malicious', suspicious: 'suspicious', clean: 'clean',
+    not_found: 'not on VirusTotal', error: 'error', pending: 'pending'
+  };
+  var VERDICT_ICON = {
+    malicious: '\u2716', suspicious: '!', clean: '\u2714', not_found: '?', error: '\u26A0', pending: '\u2026'
+  };
+  var VERDICT_ORDER = ['malicious', 'suspicious', 'clean', 'not_found', 'error', 'pending'];
+  var COUNT_FIELD = {
+    malicious: 'malicious', suspicious: 'suspicious', clean: 'clean',
+    not_found: 'notFound', error: 'errors', pending: 'pending'
+  };
+
+  function el(tag, className, text) {
+    var node = document.createElement(tag);
+    if (className) {
+      node.className = className;
+    }
+    if (text !== undefined && text !== null) {
+      node.textContent = String(text);
+    }
+    return node;
+  }
+
+  function svg(tag, attributes, text) {
+    var node = document.createElementNS('http://www.w3.org/2000/svg', tag);
+    Object.keys(attributes).forEach(function (name) {
+      node.setAttribute(name, attributes[name]);
+    });
+    if (text !== undefined) {
+      node.textContent = String(text);
+    }
+    return node;
+  }
+
+  function formatNumber(n) {
+    return Number(n).toLocaleString('en-US');
+  }
+
+  // ---- recent reports, kept in this browser only ----
+
+  function readRecent() {
+    try {
+      var list = JSON.parse(window.localStorage.getItem(RECENT_KEY) || '[]');
+      return Array.isArray(list) ? list : [];
+    } catch (e) {
+      return [];
+    }
+  }
+
+  function remember(entry) {
+    try {
+      var list = readRecent();
+      var old = list.filter(function (r) { return r.id === entry.id; })[0];
+      if (old) {
+        entry.label = old.label || entry.label;
+        entry.createdAt = old.createdAt || entry.createdAt;
+      }
+      list = list.filter(function (r) { return r.id !== entry.id; });
+      list.unshift(entry);
+      window.localStorage.setItem(RECENT_KEY, JSON.stringify(list.slice(0, RECENT_MAX)));
+    } catch (e) {
+      // Storage may be disabled; the report still works, it is just not remembered.
+    }
+  }
+
+  // ---- upload page ----
+
+  function initUpload(root) {
+    var form = document.getElementById('upload-form');
+    var fileInput = document.getElementById('file');
+    var text = document.getElementById('text');
+    var drop = document.getElementById('dropzone');
+    var chosen = document.getElementById('file-chosen');
+    var error = document.getElementById('upload-error');
+    var submit = document.getElementById('submit');
+    var maxBytes = Number(form.dataset.maxBytes);
+    var maxMb = form.dataset.maxMb;
+
+    function showError(message) {
+      error.textContent = message;
+      error.hidden = !message;
+    }
+
+    function describeFile() {
+      var file = fileInput.files && fileInput.files[0];
+      if (!file) {
+        chosen.textContent = '';
+        return true;
+      }
+      chosen.textContent = file.name + ' (' + (file.size / 1024 / 1024).toFixed(2) + ' MB)';
+      if (file.size > maxBytes) {
+        showError(file.name + ' is larger than the limit of ' + maxMb + ' MB. Split it into smaller files.');
+        return false;
+      }
+      showError('');
+      return true;
+    }
+
+    fileInput.addEventListener('change', describeFile);
+    ['dragenter', 'dragover'].forEach(function (type) {
+      drop.addEventListener(type, function (event) {
+        event.preventDefault();
+        drop.classList.add('dragging');
+      });
+    });
+    ['dragleave', 'dragend'].forEach(function (type) {
+      drop.addEventListener(type, function () {
+        drop.classList.remove('dragging');
+      });
+    });
+    drop.addEventListener('drop', function (event) {
+      event.preventDefault();
+      drop.classList.remove('dragging');
+      if (event.dataTransfer && event.dataTransfer.files.length > 0) {
+        fileInput.files = event.dataTransfer.files;
+        describeFile();
+      }
+    });
+
+    form.addEventListener('submit', function (event) {
+      event.preventDefault();
+      var file = fileInput.files && fileInput.files[0];
+      if (!file && !text.value.trim()) {
+        showError('Nothing was uploaded: choose a file or paste text.');
+        return;
+      }
+      if (!describeFile()) {
+        return;
+      }
+      submit.disabled = true;
+      submit.textContent = 'Uploading\u2026';
+      var data = new FormData();
+      if (file) {
+        data.append('file', file, file.name);
+      }
+      if (text.value.trim()) {
+        data.append('text', text.value);
+      }
+      fetch(form.dataset.api, { method: 'POST', body: data, headers: { 'Accept': 'application/json' } })
+        .then(function (response) {
+          return response.json().catch(function () {
+            return { error: 'The server answered ' + response.status + '.' };
+          }).then(function (body) {
+            if (!response.ok) {
+              throw new Error(body.error || 'The server answered ' + response.status + '.');
+            }
+            return body;
+          });
+        })
+        .then(function (created) {
+          remember({
+            id: created.id, url: created.reportUrl, createdAt: new Date().toISOString(),
+            label: file ? file.name : 'pasted text', unique: created.unique
+          });
+          window.location.assign(created.reportUrl);
+        })
+        .catch(function (e) {
+          showError(e.message || 'The upload failed. Try again.');
+          submit.disabled = false;
+          submit.textContent = 'Look up hashes';
+        });
+    });
+
+    renderRecent();
+    document.getElementById('recent-clear').addEventListener('click', function () {
+      try {
+        window.localStorage.removeItem(RECENT_KEY);
+      } catch (e) {
+        // nothing stored, nothing to forget
+      }
+      renderRecent();
+    });
+  }
+
+  function renderRecent() {
+    var section = document.getElementById('recent');
+    var list = document.getElementById('recent-list');
+    var recent = readRecent();
+    list.replaceChildren();
+    recent.forEach(function (r) {
+      var item = el('li');
+      var link = el('a', null, r.label || r.id);
+      link.href = r.url;
+      item.appendChild(link);
+      var when = r.createdAt ? new Date(r.createdAt) : null;
+      var details = [];
+      if (typeof r.unique === 'number') {
+        details.push(formatNumber(r.unique) + ' hashes');
+      }
+      if (when && !isNaN(when.getTime())) {
+        details.push(when.toLocaleString());
+      }
+      if (details.length) {
+        item.appendChild(el('span', 'muted', ' \u00B7 ' + details.join(' \u00B7 ')));
+      }
+      list.appendChild(item);
+    });
+    section.hidden = recent.length === 0;
+  }
+
+  // ---- report page ----
+
+  function initReport(root) {
+    var data = root.dataset;
+    var api = data.api;
+    var pollMs = Number(data.pollSeconds) * 1000;
+    var state = {
+      offset: Number(data.offset) || 0,
+      limit: Number(data.limit) || 100,
+      verdict: data.verdict || '',
+      q: data.q || '',
+      sort: data.sort || 'position',
+      dir: data.dir || 'asc'
+    };
+    var expanded = {};
+    var detailsCache = {};
+    var timer = null;
+    var sequence = 0;
+    var finished = data.status === 'done';
+    var failures = 0;
+    // A big batch changes slowly and costs more to count: ask less often, at most every 30 s.
+    var MAX_POLL_MS = 30000;
+    var sizeFactor = 1;
+
+    var rows = document.getElementById('rows');
+    var caption = document.getElementById('table-caption');
+    var verdictSelect = document.getElementById('filter-verdict');
+    var search = document.getElementById('filter-q');
+    var pageSize = document.getElementById('page-size');
+    var pager = document.querySelector('.pager');
+
+    remember({
+      id: data.batchId, url: data.reportPath, createdAt: data.createdAt,
+      label: 'report ' + data.batchId.slice(0, 8), unique: Number(document.getElementById('count-total').textContent)
+    });
+
+    // The script takes over: filters apply as they change, sorting by the column headers.
+    document.getElementById('apply-filters').hidden = true;
+    setUpCopyLink();
+    setUpSortHeaders();
+    verdictSelect.addEventListener('change', function () {
+      state.verdict = verdictSelect.value;
+      state.q = search.value.trim();
+      state.offset = 0;
+      refreshNow();
+    });
+    var searchDelay = null;
+    function searchChanged() {
+      clearTimeout(searchDelay);
+      searchDelay = setTimeout(function () {
+        if (state.q !== search.value.trim()) {
+          state.q = search.value.trim();
+          state.offset = 0;
+          refreshNow();
+        }
+      }, 250);
+    }
+    ['input', 'change', 'search'].forEach(function (type) {
+      search.addEventListener(type, searchChanged);
+    });
+    pageSize.addEventListener('change', function () {
+      state.limit = Number(pageSize.value);
+      state.offset = 0;
+      refreshNow();
+    });
+    document.getElementById('filters').addEventListener('submit', function (event) {
+      event.preventDefault();
+      state.q = search.value.trim();
+      state.offset = 0;
+      refreshNow();
+    });
+    Array.prototype.forEach.call(document.querySelectorAll('.counter'), function (button) {
+      button.addEventListener('click', function () {
+        var v = button.dataset.verdict;
+        state.verdict = state.verdict === v ? '' : v;
+        verdictSelect.value = state.verdict;
+        state.offset = 0;
+        refreshNow();
+      });
+    });
+
+    refreshNow();
+
+    function query() {
+      var params = new URLSearchParams();
+      params.set('offset', state.offset);
+      params.set('limit', state.limit);
+      if (state.verdict) {
+        params.set('verdict', state.verdict);
+      }
+      if (state.q) {
+        params.set('q', state.q);
+      }
+      if (state.sort !== 'position') {
+        params.set('sort', state.sort);
+      }
+      if (state.dir === 'desc') {
+        params.set('dir', 'desc');
+      }
+      return params;
+    }
+
+    function refreshNow() {
+      clearTimeout(timer);
+      timer = null;
+      var mine = ++sequence;
+      var params = query();
+      fetch(api + '?' + params.toString(), { headers: { 'Accept': 'application/json' }, cache: 'no-store' })
+        .then(function (response) {
+          if (!response.ok) {
+            throw new Error('status ' + response.status);
+          }
+          return response.json();
+        })
+        .then(function (batch) {
+          if (mine !== sequence) {
+            return;
+          }
+          failures = 0;
+          sizeFactor = 1 + Math.floor(batch.counts.unique / 10000);
+          render(batch);
+          keepAddressInStep(params);
+          schedule(batch.status !== 'done');
+        })
+        .catch(function () {
+          if (mine !== sequence) {
+            return;
+          }
+          failures++;
+          setStatus('Cannot reach the server; trying again.');
+          schedule(true);
+        });
+    }
+
+    function schedule(more) {
+      finished = !more;
+      root.dataset.status = more ? 'pending' : 'done';
+      if (more) {
+        timer = setTimeout(refreshNow, Math.min(pollMs * (1 + failures) * sizeFactor, MAX_POLL_MS));
+      }
+    }
+
+    function keepAddressInStep(params) {
+      params.delete('limit');
+      if (state.limit !== 100) {
+        params.set('limit', state.limit);
+      }
+      if (state.offset === 0) {
+        params.delete('offset');
+      }
+      var search = params.toString();
+      window.history.replaceState(null, '', window.location.pathname + (search ? '?' + search : ''));
+    }
+
+    function setStatus(text) {
+      document.getElementById('eta').textContent = text ? '\u00B7 ' + text : '';
+    }
+
+    function render(batch) {
+      var c = batch.counts;
+      var progress = document.getElementById('progress');
+      progress.max = Math.max(c.unique, 1);
+      progress.value = c.unique === 0 ? 1 : c.done;
+      progress.textContent = c.percentDone + ' %';
+      document.getElementById('count-done').textContent = formatNumber(c.done);
+      document.getElementById('count-total').textContent = formatNumber(c.unique);
+      document.getElementById('percent-done').textContent = c.percentDone;
+      setStatus(batch.status === 'done' ? 'all lookups done' : eta(batch.etaSeconds) + toGo(batch.progress));
+      VERDICT_ORDER.forEach(function (v) {
+        var id = v === 'not_found' ? 'count-not-found' : v === 'error' ? 'count-errors' : 'count-' + v;
+        document.getElementById(id).textContent = formatNumber(c[COUNT_FIELD[v]]);
+      });
+      Array.prototype.forEach.call(document.querySelectorAll('.counter'), function (button) {
+        button.setAttribute('aria-pressed', String(button.dataset.verdict === state.verdict));
+      });
+      drawChart(c);
+      renderRows(batch.items);
+      renderPager(batch.matched);
+    }
+
+    function eta(seconds) {
+      if (seconds === null || seconds === undefined) {
+        return '';
+      }
+      var minutes = Math.ceil(seconds / 60);
+      if (minutes <= 1) {
+        return 'under a minute left';
+      }
+      if (minutes >= 48 * 60) {
+        return 'about ' + Math.round(minutes / 1440) + ' days left';
+      }
+      return minutes < 60 ? 'about ' + minutes + ' min left'
+        : 'about ' + Math.floor(minutes / 60) + ' h ' + (minutes % 60) + ' min left';
+    }
+
+    // The lookups before this batch's last one: its own and the turns other batches take meanwhile.
+    function toGo(progress) {
+      if (!progress || !progress.lookupsToGo) {
+        return '';
+      }
+      return ' (' + formatNumber(progress.lookupsToGo) + ' lookups to go, other batches\u2019 turns included)';
+    }
+
+    function drawChart(c) {
+      var chart = document.getElementById('chart');
+      var total = Math.max(c.unique, 1);
+      var labelWidth = 130;
+      var barMax = 170;
+      chart.replaceChildren(svg('title', {}, 'Verdicts: ' + VERDICT_ORDER.map(function (v) {
+        return VERDICT_TEXT[v] + ' ' + c[COUNT_FIELD[v]];
+      }).join(', ')));
+      VERDICT_ORDER.forEach(function (v, i) {
+        var n = c[COUNT_FIELD[v]];
+        var y = i * 25;
+        var width = n === 0 ? 0 : Math.max(2, Math.round(barMax * n / total));
+        chart.appendChild(svg('text', { x: 0, y: y + 16, 'class': 'chart-label' }, VERDICT_ICON[v] + ' ' + VERDICT_TEXT[v]));
+        chart.appendChild(svg('rect', { x: labelWidth, y: y + 4, width: barMax, height: 16, 'class': 'track' }));
+        chart.appendChild(svg('rect', { x: labelWidth, y: y + 4, width: width, height: 16, 'class': 'bar v-' + v }));
+        chart.appendChild(svg('text', { x: labelWidth + barMax + 6, y: y + 16, 'class': 'chart-value' }, formatNumber(n)));
+      });
+    }
+
+    function renderRows(items) {
+      rows.replaceChildren();
+      if (items.length === 0) {
+        var empty = el('tr', 'empty');
+        var cell = el('td', null, 'No rows match.');
+        cell.colSpan = 9;
+        empty.appendChild(cell);
+        rows.appendChild(empty);
+        return;
+      }
+      items.forEach(function (item) {
+        rows.appendChild(row(item));
+        if (expanded[item.hash]) {
+          rows.appendChild(detailsRow(item));
+        }
+      });
+    }
+
+    function row(item) {
+      var tr = el('tr', 'item v-' + item.verdict);
+      tr.dataset.hash = item.hash;
+      var hashCell = el('td', 'hash');
+      if (item.status === 'done') {
+        var toggle = el('button', 'expand');
+        toggle.type = 'button';
+        toggle.setAttribute('aria-expanded', String(!!expanded[item.hash]));
+        toggle.setAttribute('aria-label', 'Engines and names of ' + item.hash);
+        toggle.textContent = expanded[item.hash] ? '\u25BE' : '\u25B8';
+        toggle.addEventListener('click', function () {
+          expanded[item.hash] = !expanded[item.hash];
+          if (expanded[item.hash]) {
+            tr.after(detailsRow(item));
+          } else if (tr.nextSibling && tr.nextSibling.classList.contains('details')) {
+            tr.nextSibling.remove();
+          }
+          toggle.setAttribute('aria-expanded', String(!!expanded[item.hash]));
+          toggle.textContent = expanded[item.hash] ? '\u25BE' : '\u25B8';
+        });
+        hashCell.appendChild(toggle);
+      }
+      hashCell.appendChild(el('code', null, item.hash));
+      tr.appendChild(hashCell);
+      tr.appendChild(el('td', null, { md5: 'MD5', sha1: 'SHA-1', sha256: 'SHA-256' }[item.type] || item.type));
+      var verdictCell = el('td');
+      var badge = el('span', 'verdict v-' + item.verdict, VERDICT_TEXT[item.verdict] || item.verdict);
+      if (item.error) {
+        badge.title = item.error;
+      }
+      verdictCell.appendChild(badge);
+      if (item.stale) {
+        verdictCell.appendChild(el('span', 'stale', item.refreshing ? 'stale, refreshing' : 'stale'));
+      }
+      tr.appendChild(verdictCell);
+      tr.appendChild(el('td', 'num', item.status === 'done' ? item.malicious + '/' + item.total : ''));
+      tr.appendChild(el('td', null, item.label));
+      tr.appendChild(el('td', 'name', item.name));
+      tr.appendChild(el('td', null, item.fileType));
+      tr.appendChild(el('td', null, item.firstSeen ? item.firstSeen.slice(0, 10) : ''));
+      var linkCell = el('td');
+      var link = el('a', null, 'open');
+      link.href = item.vtUrl;
+      link.rel = 'noopener noreferrer';
+      link.target = '_blank';
+      linkCell.appendChild(link);
+      tr.appendChild(linkCell);
+      return tr;
+    }
+
+    function detailsRow(item) {
+      var tr = el('tr', 'details');
+      var td = el('td');
+      td.colSpan = 9;
+      tr.appendChild(td);
+      var cached = detailsCache[item.hash];
+      if (cached) {
+        fillDetails(td, cached);
+      } else {
+        td.textContent = 'Loading\u2026';
+        fetch(api + '/items/' + encodeURIComponent(item.hash), { headers: { 'Accept': 'application/json' } })
+          .then(function (response) {
+            if (!response.ok) {
+              throw new Error('status ' + response.status);
+            }
+            return response.json();
+          })
+          .then(function (details) {
+            detailsCache[item.hash] = details;
+            fillDetails(td, details);
+          })
+          .catch(function () {
+            td.textContent = 'The details could not be loaded.';
+          });
+      }
+      return tr;
+    }
+
+    function fillDetails(td, details) {
+      td.replaceChildren();
+      var box = el('div', 'details-box');
+      var engines = el('div');
+      engines.appendChild(el('h3', null, 'Engines that flagged it (' + details.engines.length + ')'));
+      if (details.engines.length === 0) {
+        engines.appendChild(el('p', 'muted', 'None.'));
+      } else {
+        var list = el('ul', 'engines');
+        details.engines.forEach(function (e) {
+          var li = el('li');
+          li.appendChild(el('span', 'verdict v-' + e.category, e.category));
+          li.appendChild(el('strong', null, ' ' + e.engine));
+          if (e.result) {
+            li.appendChild(el('span', null, ': ' + e.result));
+          }
+          list.appendChild(li);
+        });
+        engines.appendChild(list);
+      }
+      var names = el('div');
+      names.appendChild(el('h3', null, 'Known names (' + details.names.length + ')'));
+      if (details.names.length === 0) {
+        names.appendChild(el('p', 'muted', 'None.'));
+      } else {
+        var nameList = el('ul', 'names');
+        details.names.forEach(function (n) {
+          nameList.appendChild(el('li', null, n));
+        });
+        names.appendChild(nameList);
+      }
+      box.appendChild(engines);
+      box.appendChild(names);
+      td.appendChild(box);
+    }
+
+    function renderPager(matched) {
+      var first = matched === 0 ? 0 : state.offset + 1;
+      var last = Math.min(state.offset + state.limit, matched);
+      caption.textContent = 'Rows ' + formatNumber(first) + '\u2013' + formatNumber(last) + ' of ' + formatNumber(matched)
+        + (state.verdict || state.q ? ' matching' : '');
+      pager.replaceChildren();
+      var prev = el('button', 'secondary', '\u2190 Previous');
+      prev.type = 'button';
+      prev.id = 'page-prev';
+      prev.disabled = state.offset === 0;
+      prev.addEventListener('click', function () {
+        state.offset = Math.max(0, state.offset - state.limit);
+        refreshNow();
+      });
+      var next = el('button', 'secondary', 'Next \u2192');
+      next.type = 'button';
+      next.id = 'page-next';
+      next.disabled = state.offset + state.limit >= matched;
+      next.addEventListener('click', function () {
+        state.offset += state.limit;
+        refreshNow();
+      });
+      var pages = Math.max(1, Math.ceil(matched / state.limit));
+      var where = el('span', 'muted', 'Page ' + formatNumber(Math.floor(state.offset / state.limit) + 1)
+        + ' of ' + formatNumber(pages));
+      pager.appendChild(prev);
+      pager.appendChild(where);
+      pager.appendChild(next);
+    }
+
+    function setUpSortHeaders() {
+      Array.prototype.forEach.call(document.querySelectorAll('#items th[data-sort]'), function (th) {
+        var key = th.dataset.sort;
+        var button = el('button', 'sort', th.textContent);
+        button.type = 'button';
+        button.addEventListener('click', function () {
+          if (state.sort === key) {
+            state.dir = state.dir === 'asc' ? 'desc' : 'asc';
+          } else {
+            state.sort = key;
+            state.dir = key === 'detections' || key === 'firstSeen' ? 'desc' : 'asc';
+          }
+          state.offset = 0;
+          markSorted();
+          refreshNow();
+        });
+        th.replaceChildren(button);
+      });
+      markSorted();
+    }
+
+    function markSorted() {
+      Array.prototype.forEach.call(document.querySelectorAll('#items th[data-sort]'), function (th) {
+        var sorted = th.dataset.sort === state.sort;
+        if (sorted) {
+          th.setAttribute('aria-sort', state.dir === 'asc' ? 'ascending' : 'descending');
+        } else {
+          th.removeAttribute('aria-sort');
+        }
+      });
+    }
+
+    function setUpCopyLink() {
+      var button = document.getElementById('copy-link');
+      var status = document.getElementById('copy-status');
+      var url = window.location.origin + data.reportPath;
+      button.hidden = false;
+      button.addEventListener('click', function () {
+        copyText(url).then(function () {
+          status.textContent = 'Link copied.';
+        }, function () {
+          status.textContent = url;
+        });
+      });
+    }
+
+    return { isFinished: function () { return finished; } };
+  }
+
+  function copyText(text) {
+    if (navigator.clipboard && window.isSecureContext) {
+      return navigator.clipboard.writeText(text);
+    }
+    // Plain-HTTP pages have no clipboard API: select a temporary field and use the old command.
+    return new Promise(function (resolve, reject) {
+      var field = el('textarea');
+      field.value = text;
+      field.setAttribute('readonly', '');
+      field.className = 'offscreen';
+      document.body.appendChild(field);
+      field.select();
+      var ok = false;
+      try {
+        ok = document.execCommand('copy');
+      } catch (e) {
+        ok = false;
+      }
+      field.remove();
+      if (ok) {
+        resolve();
+      } else {
+        reject(new Error('copy refused'));
+      }
+    });
+  }
+
+  document.addEventListener('DOMContentLoaded', function () {
+    var upload = document.getElementById('upload');
+    if (upload) {
+      initUpload(upload);
+    }
+    var report = document.getElementById('report');
+    if (report) {
+      initReport(report);
+    }
+  });
+}());

@@ -1,0 +1,61 @@
+package com.vtbatchsearch.batch;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.HashMap;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class ItemQueryTest {
+    private static Map<String, String[]> params(String... pairs) {
+        Map<String, String[]> map = new HashMap<>();
+        for (int i = 0; i < pairs.length; i += 2) {
+            map.put(pairs[i], new String[] {pairs[i + 1]});
+        }
+        return map;
+    }
+
+    @Test
+    void withoutParametersEveryItemInUploadOrder() {
+        ItemQuery query = ItemQuery.fromParameters(params(), false);
+        assertEquals(ItemQuery.ALL, query);
+        assertFalse(query.isPaged());
+    }
+
+    @Test
+    void offsetOrLimitAsksForAPageOf100ByDefault() {
+        ItemQuery query = ItemQuery.fromParameters(params("offset", "200"), false);
+        assertTrue(query.isPaged());
+        assertEquals(200, query.offset());
+        assertEquals(100, query.limit());
+        assertEquals(100, ItemQuery.fromParameters(params(), true).limit(), "pages always page");
+        assertEquals(1000, ItemQuery.fromParameters(params("limit", "1000"), false).limit());
+    }
+
+    @Test
+    void readsVerdictTextSortAndDirection() {
+        ItemQuery query = ItemQuery.fromParameters(params("verdict", "not_found", "q", "  Emotet ", "sort", "fileType",
+                "dir", "desc"), false);
+        assertEquals(ItemQuery.Verdict.NOT_FOUND, query.verdict());
+        assertEquals("Emotet", query.text());
+        assertEquals(ItemQuery.Sort.FILE_TYPE, query.sort());
+        assertTrue(query.descending());
+        assertNull(ItemQuery.fromParameters(params("verdict", "all", "q", " "), false).verdict());
+        assertNull(ItemQuery.fromParameters(params("q", " "), false).text());
+    }
+
+    @Test
+    void rejectsValuesItDoesNotKnowNamingTheParameter() {
+        for (String[] bad : new String[][] {{"verdict", "evil"}, {"sort", "raw_json; DROP TABLE files"},
+            {"dir", "sideways"}, {"offset", "-1"}, {"limit", "0"}, {"limit", "1001"}, {"limit", "ten"},
+            {"q", "x".repeat(201)}}) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> ItemQuery.fromParameters(params(bad[0], bad[1]), false), bad[0]);
+            assertTrue(e.getMessage().startsWith(bad[0]), e.getMessage());
+        }
+    }
+}

@@ -1,0 +1,149 @@
+package com.vtbatchsearch.web;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.vtbatchsearch.testing.AppSettings;
+import com.vtbatchsearch.testing.Http;
+import java.io.File;
+import java.net.URI;
+import java.net.URL;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import org.jboss.arquillian.container.test.api.Deployment;
+import org.jboss.arquillian.junit5.ArquillianExtension;
+import org.jboss.arquillian.test.api.ArquillianResource;
+import org.jboss.shrinkwrap.api.ShrinkWrap;
+import org.jboss.shrinkwrap.api.spec.WebArchive;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/**
+ * A report of 100,000 hashes, all pending (no API key, so no lookup runs): its page and the first page
+ * of its JSON hold one page of rows, never the whole batch. Sizes are asserted; times are printed.
+ */
+@ExtendWith(ArquillianExtension.class)
+class LargeReportIT {
+    private static final int HASHES = 100_000;
+    /**
+     * The page's fixed markup is about 8 KB and one row about 0.8 KB with the longest hashes, so 100 rows
+     * come to roughly 90 KB; 150 KB leaves room for markup changes while one more page of rows (or the
+     * whole batch, about 80 MB) would break it.
+     */
+    private static final int MAX_PAGE_BYTES = 150 * 1024;
+    private static final Path DATA_DIR = AppSettings.freshDataDir("large-report");
+
+    private final ObjectMapper json = new ObjectMapper();
+
+    @ArquillianResource
+    private URL base;
+
+    @Deployment(testable = false)
+    static WebArchive war() {
+        AppSettings.apply(Map.of(
+                "DATA_DIR", DATA_DIR.toString(),
+                "VT_REQUESTS_PER_MINUTE", "4",
+                "MAX_UPLOAD_MB", "10",
+                "MAX_HASHES_PER_BATCH", String.valueOf(HASHES)));
+        return ShrinkWrap.createFromZipFile(WebArchive.class, new File(System.getProperty("vtbatch.war")));
+    }
+
+    @Test
+    void hundredThousandHashReportPagesInSql() throws Exception {
+        Http http = new Http(URI.create(base.toString()));
+        List<String> hashes = new ArrayList<>(HASHES);
+        MessageDigest sha256 = MessageDigest.getInstance("SHA-256");
+        StringBuilder upload = new StringBuilder(HASHES * 65);
+        for (int i = 0; i < HASHES; i++) {
+            String hash = HexFormat.of().formatHex(sha256.digest(("sample " + i).getBytes(StandardCharsets.UTF_8)));
+            hashes.add(hash);
+            upload.append(hash).append('\n');
+        }
+        long start = System.nanoTime();
+        HttpResponse<String> created = http.post("/api/batches", "text/plain",
+                upload.toString().getBytes(StandardCharsets.UTF_8));
+        long uploadMs = millisSince(start);
+        assertEquals(201, created.statusCode(), created.body());
+        String id = json.readTree(created.body()).path("id").asText();
+        assertEquals(HASHES, json.readTree(created.body()).path("unique").asInt());
+
+        start = System.nanoTime();
+        HttpResponse<String> page = http.get("/report/" + id);
+        long pageMs = millisSince(start);
+        assertEquals(200, page.statusCode());
+        int pageBytes = page.body().getBytes(StandardCharsets.UTF_8).length;
+        assertTrue(pageBytes < MAX_PAGE_BYTES, "report page is " + pageBytes + " bytes");
+        assertEquals(100, countOccurrences(page.body(), "<tr class=\"item "), "one page of rows in the HTML");
+        assertTrue(page.body().contains(hashes.get(0)) && !page.body().contains(hashes.get(100)));
+
+        start = System.nanoTime();
+        HttpResponse<String> first = http.get("/api/batches/" + id + "?offset=0&limit=100");
+        long firstMs = millisSince(start);
+        assertEquals(200, first.statusCode());
+        JsonNode batch = json.readTree(first.body());
+        assertEquals(100, batch.path("items").size());
+        assertEquals(HASHES, batch.path("matched").asInt());
+        assertEquals(HASHES, batch.path("counts").path("pending").asInt());
+        assertTrue(batch.path("etaSeconds").isNull(), "no API key: nothing runs, so no estimate");
+        assertEquals(HASHES, batch.path("progress").path("lookupsToGo").asInt());
+        assertEquals(hashes.get(0), batch.path("items").get(0).path("hash").asText());
+        int firstBytes = first.body().getBytes(StandardCharsets.UTF_8).length;
+        assertTrue(firstBytes < 100 * 1024, "first JSON page is " + firstBytes + " bytes");
+
+        start = System.nanoTime();
+        JsonNode last = json.readTree(http.get("/api/batches/" + id + "?offset=" + (HASHES - 100) + "&limit=100").body());
+        long lastMs = millisSince(start);
+        assertEquals(hashes.get(HASHES - 1), last.path("items").get(99).path("hash").asText());
+
+        start = System.nanoTime();
+        JsonNode sorted = json.readTree(http.get("/api/batches/" + id + "?sort=hash&limit=100").body());
+        long sortedMs = millisSince(start);
+        String smallest = hashes.stream().min(String::compareTo).orElseThrow();
+        assertEquals(smallest, sorted.path("items").get(0).path("hash").asText());
+
+        start = System.nanoTime();
+        JsonNode searched = json.readTree(http.get("/api/batches/" + id + "?q=" + hashes.get(54_321).substring(10, 30)
+                + "&verdict=pending&limit=100").body());
+        long searchMs = millisSince(start);
+        assertEquals(hashes.get(54_321), searched.path("items").get(0).path("hash").asText());
+
+        start = System.nanoTime();
+        HttpResponse<byte[]> csv = http.getBytes("/api/batches/" + id + "?format=csv");
+        long csvMs = millisSince(start);
+        assertEquals(HASHES + 1, countOccurrences(new String(csv.body(), StandardCharsets.UTF_8), "\r\n"));
+
+        start = System.nanoTime();
+        HttpResponse<byte[]> jsonExport = http.getBytes("/api/batches/" + id + "?format=json");
+        long jsonMs = millisSince(start);
+        JsonNode exported = json.readTree(jsonExport.body());
+        assertEquals(HASHES, exported.path("items").size());
+        assertEquals(HASHES, exported.path("matched").asInt());
+        assertEquals(hashes.get(HASHES - 1), exported.path("items").get(HASHES - 1).path("hash").asText());
+
+        System.out.printf("LargeReportIT: %,d hashes; upload %d ms; report page %,d bytes in %d ms; "
+                + "first JSON page %,d bytes in %d ms; last page %d ms; sorted by hash %d ms; text search %d ms; "
+                + "CSV export %,d bytes in %d ms; JSON export %,d bytes in %d ms%n", HASHES, uploadMs, pageBytes, pageMs,
+                firstBytes, firstMs, lastMs, sortedMs, searchMs, csv.body().length, csvMs, jsonExport.body().length,
+                jsonMs);
+    }
+
+    private static long millisSince(long nanos) {
+        return (System.nanoTime() - nanos) / 1_000_000;
+    }
+
+    private static int countOccurrences(String text, String needle) {
+        int n = 0;
+        for (int i = text.indexOf(needle); i >= 0; i = text.indexOf(needle, i + needle.length())) {
+            n++;
+        }
+        return n;
+    }
+}

@@ -1,0 +1,311 @@
+package com.vtbatchsearch.web;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.vtbatchsearch.testing.AppSettings;
+import com.vtbatchsearch.testing.FakeVirusTotal;
+import com.vtbatchsearch.testing.Http;
+import com.vtbatchsearch.testing.Http.Part;
+import java.io.File;
+import java.io.IOException;
+import java.io.StringReader;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.net.URL;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Pattern;
+import org.apache.commons.csv.CSVFormat;
+import org.apache.commons.csv.CSVParser;
+import org.apache.commons.csv.CSVRecord;
+import org.jboss.arquillian.container.test.api.Deployment;
+import org.jboss.arquillian.junit5.ArquillianExtension;
+import org.jboss.arquillian.test.api.ArquillianResource;
+import org.jboss.shrinkwrap.api.ShrinkWrap;
+import org.jboss.shrinkwrap.api.spec.WebArchive;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/**
+ * The report's JSON API over HTTP: filters, sorting and paging, the CSV and JSON exports, the details of
+ * one hash, and the report page's markup, against a fake VirusTotal scripted with one hash per verdict.
+ */
+@ExtendWith(ArquillianExtension.class)
+class ReportApiIT {
+    private static final Path DATA_DIR = AppSettings.freshDataDir("report-api");
+
+    static final String MALICIOUS = "0123456789abcdef0123456789abcd01";
+    static final String CLEAN = "1".repeat(39) + "2";
+    static final String SUSPICIOUS = "2".repeat(63) + "3";
+    static final String NOT_FOUND = "3".repeat(31) + "4";
+    static final String ERROR = "4".repeat(39) + "5";
+    static final String FORMULA_LABEL = "=HYPERLINK(\"http://evil.example/\",\"click\")";
+    static final String UNICODE_NAME = "+Rechnung_März \"final\", v2\r\nфайл.exe";
+
+    // After the constants it scripts: static fields initialise in order.
+    private static final FakeVirusTotal VT = startFake();
+
+    private final ObjectMapper json = new ObjectMapper();
+    private static String batchId;
+
+    @ArquillianResource
+    private URL base;
+
+    private static FakeVirusTotal startFake() {
+        try {
+            FakeVirusTotal vt = new FakeVirusTotal().perMinuteLimit(6000);
+            vt.script(MALICIOUS, FakeVirusTotal.Reply.of(200, FakeVirusTotal.fileJson("a".repeat(64), MALICIOUS,
+                    "b".repeat(40), 42, FORMULA_LABEL, UNICODE_NAME)));
+            vt.script(CLEAN, FakeVirusTotal.Reply.of(200, FakeVirusTotal.fileJson("c".repeat(64), "d".repeat(32),
+                    CLEAN, 0, null, "notepad.exe").replace("\"suspicious\": 1,", "\"suspicious\": 0,")));
+            vt.script(SUSPICIOUS, FakeVirusTotal.Reply.of(200, FakeVirusTotal.fileJson(SUSPICIOUS, "e".repeat(32),
+                    "f".repeat(40), 0, "@SUM(1+1)*cmd|' /C calc'!A0", "-rf.txt")));
+            vt.script(NOT_FOUND, FakeVirusTotal.notFound(NOT_FOUND));
+            vt.script(ERROR, FakeVirusTotal.error(503, "TransientError", "try later"));
+            return vt;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    @Deployment(testable = false)
+    static WebArchive war() {
+        AppSettings.apply(Map.of(
+                "VT_API_KEY", FakeVirusTotal.API_KEY,
+                "VT_BASE_URL", VT.baseUrl(),
+                "VT_REQUESTS_PER_MINUTE", "6000",
+                "VT_MAX_ATTEMPTS", "1",
+                "VT_RETRY_BASE_MS", "50",
+                "DATA_DIR", DATA_DIR.toString()));
+        return ShrinkWrap.createFromZipFile(WebArchive.class, new File(System.getProperty("vtbatch.war")));
+    }
+
+    @AfterAll
+    static void stopFake() {
+        VT.close();
+    }
+
+    private Http http() {
+        return new Http(URI.create(base.toString()));
+    }
+
+    @BeforeEach
+    void batchWithOneHashPerVerdict() throws Exception {
+        if (batchId != null) {
+            return;
+        }
+        HttpResponse<String> created = http().post("/api/batches", "text/plain; charset=UTF-8",
+                String.join("\n", MALICIOUS, CLEAN, SUSPICIOUS, NOT_FOUND, ERROR).getBytes(StandardCharsets.UTF_8));
+        assertEquals(201, created.statusCode(), created.body());
+        batchId = json.readTree(created.body()).path("id").asText();
+        Instant deadline = Instant.now().plus(Duration.ofSeconds(30));
+        while (!"done".equals(get("").path("status").asText())) {
+            assertTrue(Instant.now().isBefore(deadline), "batch not done in 30 s");
+            Thread.sleep(100);
+        }
+    }
+
+    private JsonNode get(String query) throws Exception {
+        HttpResponse<String> response = http().get("/api/batches/" + batchId + query);
+        assertEquals(200, response.statusCode(), query + ": " + response.body());
+        return json.readTree(response.body());
+    }
+
+    private List<String> hashes(JsonNode batch) {
+        List<String> hashes = new ArrayList<>();
+        batch.path("items").forEach(item -> hashes.add(item.path("hash").asText()));
+        return hashes;
+    }
+
+    @Test
+    void countsEveryVerdictAndEtaIsNullWhenDone() throws Exception {
+        JsonNode batch = get("");
+        JsonNode counts = batch.path("counts");
+        assertEquals(1, counts.path("malicious").asInt());
+        assertEquals(1, counts.path("suspicious").asInt());
+        assertEquals(1, counts.path("clean").asInt());
+        assertEquals(1, counts.path("notFound").asInt());
+        assertEquals(1, counts.path("errors").asInt());
+        assertEquals(0, counts.path("pending").asInt());
+        assertTrue(batch.has("etaSeconds") && batch.path("etaSeconds").isNull(), batch.toString());
+        assertEquals(5, batch.path("matched").asInt());
+        assertFalse(batch.has("offset"), "no paging without paging parameters");
+        assertEquals(List.of(MALICIOUS, CLEAN, SUSPICIOUS, NOT_FOUND, ERROR), hashes(batch));
+        List<String> verdicts = new ArrayList<>();
+        batch.path("items").forEach(item -> verdicts.add(item.path("verdict").asText()));
+        assertEquals(List.of("malicious", "clean", "suspicious", "not_found", "error"), verdicts);
+    }
+
+    @Test
+    void filtersSortsAndPagesInTheApi() throws Exception {
+        assertEquals(List.of(MALICIOUS), hashes(get("?verdict=malicious")));
+        assertEquals(1, get("?verdict=malicious").path("matched").asInt());
+        assertEquals(List.of(CLEAN), hashes(get("?verdict=clean")));
+        assertEquals(List.of(SUSPICIOUS), hashes(get("?verdict=suspicious")));
+        assertEquals(List.of(NOT_FOUND), hashes(get("?verdict=not_found")));
+        assertEquals(List.of(ERROR), hashes(get("?verdict=error")));
+        assertEquals(List.of(), hashes(get("?verdict=pending")));
+        assertEquals(List.of(CLEAN), hashes(get("?q=NOTEPAD")), "text filter ignores case");
+        assertEquals(List.of(MALICIOUS), hashes(get("?q=" + MALICIOUS.substring(4, 20))));
+        assertEquals(List.of(), hashes(get("?q=%25")), "% is a character, not a wildcard");
+
+        assertEquals(MALICIOUS, hashes(get("?sort=detections&dir=desc")).get(0));
+        assertEquals(List.of(ERROR, NOT_FOUND, SUSPICIOUS, CLEAN, MALICIOUS), hashes(get("?sort=position&dir=desc")));
+        assertEquals(List.of(MALICIOUS, SUSPICIOUS, CLEAN, NOT_FOUND, ERROR), hashes(get("?sort=verdict")));
+        assertEquals(List.of(MALICIOUS, SUSPICIOUS, CLEAN), hashes(get("?sort=name")).subList(0, 3),
+                "+R, -r, n; items without a name last");
+
+        JsonNode page = get("?offset=1&limit=2");
+        assertEquals(List.of(CLEAN, SUSPICIOUS), hashes(page));
+        assertEquals(5, page.path("matched").asInt());
+        assertEquals(1, page.path("offset").asInt());
+        assertEquals(2, page.path("limit").asInt());
+        assertEquals(100, get("?offset=0").path("limit").asInt(), "limit defaults to 100 once paging is asked for");
+
+        for (String bad : new String[] {"?verdict=bogus", "?limit=0", "?limit=1001", "?offset=-1", "?sort=raw_json",
+            "?dir=up", "?format=xml"}) {
+            HttpResponse<String> response = http().get("/api/batches/" + batchId + bad);
+            assertEquals(400, response.statusCode(), bad);
+            assertTrue(json.readTree(response.body()).path("error").asText().length() > 5, bad);
+        }
+    }
+
+    @Test
+    void csvExportParsesBackToTheSameRowsWithFormulasNeutralised() throws Exception {
+        HttpResponse<byte[]> response = http().getBytes("/api/batches/" + batchId + "?format=csv");
+        assertEquals(200, response.statusCode());
+        assertEquals("text/csv;charset=UTF-8", response.headers().firstValue("Content-Type").orElseThrow()
+                .replace(" ", ""));
+        assertEquals("attachment; filename=\"vt-batch-" + batchId + ".csv\"",
+                response.headers().firstValue("Content-Disposition").orElseThrow());
+        byte[] body = response.body();
+        assertEquals(0xEF, body[0] & 0xFF, "UTF-8 byte-order mark for Excel");
+        assertEquals(0xBB, body[1] & 0xFF);
+        assertEquals(0xBF, body[2] & 0xFF);
+        String csv = new String(body, 3, body.length - 3, StandardCharsets.UTF_8);
+        assertTrue(csv.startsWith("hash,type,status,verdict,malicious,suspicious,undetected,harmless,total,label,"
+                + "name,fileType,sha256,firstSeen,lastAnalysis,vtUrl,error\r\n"), csv);
+        String outsideQuotes = csv.replaceAll("\"(?:[^\"]|\"\")*\"", "\"\"");
+        assertFalse(Pattern.compile("[^\r]\n").matcher(outsideQuotes).find(), "rows end with CRLF");
+
+        List<CSVRecord> records;
+        try (CSVParser parser = CSVFormat.EXCEL.builder().setHeader().setSkipHeaderRecord(true).get()
+                .parse(new StringReader(csv))) {
+            records = parser.getRecords();
+        }
+        JsonNode items = get("").path("items");
+        assertEquals(items.size(), records.size());
+        for (int i = 0; i < records.size(); i++) {
+            CSVRecord record = records.get(i);
+            JsonNode item = items.get(i);
+            assertEquals(17, record.size());
+            for (String column : record.getParser().getHeaderNames()) {
+                JsonNode value = item.path(column);
+                String expected = value.isNull() ? "" : value.asText();
+                if (!expected.isEmpty() && "=+-@\t\r".indexOf(expected.charAt(0)) >= 0) {
+                    expected = "'" + expected;
+                }
+                assertEquals(expected, record.get(column), item.path("hash").asText() + " " + column);
+            }
+        }
+        CSVRecord malicious = records.get(0);
+        assertEquals("'" + FORMULA_LABEL, malicious.get("label"), "formula in the label is neutralised");
+        assertEquals("'" + UNICODE_NAME, malicious.get("name"), "UTF-8, quotes, comma and line break survive");
+        assertEquals("42", malicious.get("malicious"));
+        assertEquals("'@SUM(1+1)*cmd|' /C calc'!A0", records.get(2).get("label"));
+        assertEquals("'-rf.txt", records.get(2).get("name"));
+        assertEquals("not_found", records.get(3).get("status"));
+        assertEquals("", records.get(3).get("malicious"));
+
+        HttpResponse<byte[]> filtered = http().getBytes("/api/batches/" + batchId + "?format=csv&verdict=clean");
+        String filteredCsv = new String(filtered.body(), StandardCharsets.UTF_8);
+        assertEquals(3, filteredCsv.split("\r\n").length + (filteredCsv.endsWith("\r\n") ? 1 : 0),
+                "filters apply to exports: header and one row");
+    }
+
+    @Test
+    void jsonExportIsTheBatchAsAnAttachment() throws Exception {
+        HttpResponse<String> response = http().get("/api/batches/" + batchId + "?format=json");
+        assertEquals(200, response.statusCode());
+        assertEquals("attachment; filename=\"vt-batch-" + batchId + ".json\"",
+                response.headers().firstValue("Content-Disposition").orElseThrow());
+        JsonNode exported = json.readTree(response.body());
+        assertEquals(get("").path("items"), exported.path("items"), "same rows as the API");
+        assertEquals(5, exported.path("items").size());
+        assertEquals(UNICODE_NAME, exported.path("items").get(0).path("name").asText());
+    }
+
+    @Test
+    void detailsListFlaggingEnginesAndNames() throws Exception {
+        HttpResponse<String> response = http().get("/api/batches/" + batchId + "/items/" + MALICIOUS.toUpperCase());
+        assertEquals(200, response.statusCode(), response.body());
+        JsonNode details = json.readTree(response.body());
+        assertEquals(MALICIOUS, details.path("hash").asText());
+        JsonNode engines = details.path("engines");
+        assertEquals(43, engines.size(), "42 malicious and 1 suspicious; undetected engines left out");
+        assertEquals("Engine01", engines.get(0).path("engine").asText());
+        assertEquals("malicious", engines.get(0).path("category").asText());
+        assertEquals(FORMULA_LABEL, engines.get(0).path("result").asText());
+        assertEquals("suspicious", engines.get(42).path("category").asText());
+        assertEquals("Heuristix", engines.get(42).path("engine").asText());
+        engines.forEach(e -> assertFalse(e.path("engine").asText().equals("CleanAV")));
+        assertEquals(List.of(UNICODE_NAME, "copy of " + UNICODE_NAME),
+                List.of(details.path("names").get(0).asText(), details.path("names").get(1).asText()));
+
+        JsonNode notFound = json.readTree(http().get("/api/batches/" + batchId + "/items/" + NOT_FOUND).body());
+        assertEquals("not_found", notFound.path("status").asText());
+        assertEquals(0, notFound.path("engines").size());
+
+        for (String path : new String[] {"/items/" + "9".repeat(32), "/items/nothex", "/items/",
+            "/items/" + MALICIOUS + "/more"}) {
+            assertEquals(404, http().get("/api/batches/" + batchId + path).statusCode(), path);
+        }
+        assertEquals(404, http().get("/api/batches/00000000-0000-4000-8000-000000000000/items/" + MALICIOUS)
+                .statusCode(), "a hash of another batch is not found through this one");
+    }
+
+    @Test
+    void reportPageRendersTheAskedPageWithoutInlineScriptOrStyle() throws Exception {
+        HttpResponse<String> page = http().get("/report/" + batchId + "?verdict=malicious");
+        assertEquals(200, page.statusCode());
+        String html = page.body();
+        assertTrue(html.contains(MALICIOUS));
+        assertFalse(html.contains(CLEAN), "filtered server-side");
+        assertTrue(html.contains("data-api=\""), "the script finds the API through a data attribute");
+        assertTrue(html.contains("/api/batches/" + batchId + "?format=csv\""), "CSV link");
+        assertTrue(html.contains("/api/batches/" + batchId + "?format=json\""), "JSON link");
+        assertTrue(html.contains(">=HYPERLINK(&#034;http://evil.example/&#034;,&#034;click&#034;)<"), "label escaped");
+        assertFalse(Pattern.compile("<script(?![^>]*\\bsrc=)[^>]*>").matcher(html).find(), "no inline script");
+        assertFalse(Pattern.compile("\\sstyle=").matcher(html).find(), "no style attribute");
+        assertFalse(Pattern.compile("\\son[a-z]+=", Pattern.CASE_INSENSITIVE).matcher(html).find(), "no inline handler");
+        assertFalse(html.contains("http-equiv=\"refresh\""));
+
+        HttpResponse<String> upload = http().get("/");
+        assertFalse(Pattern.compile("<script(?![^>]*\\bsrc=)[^>]*>").matcher(upload.body()).find());
+        assertFalse(Pattern.compile("\\s(style|on[a-z]+)=").matcher(upload.body()).find());
+        assertEquals(200, http().get("/static/app.js").statusCode());
+        assertEquals(200, http().get("/static/app.css").statusCode());
+    }
+
+    @Test
+    void rejectedFormKeepsWhatWasPasted() throws Exception {
+        String pasted = "no hash in <b>this</b> text, only notes";
+        HttpResponse<String> response = http().postMultipart("/upload", Part.text(pasted));
+        assertEquals(422, response.statusCode());
+        assertTrue(response.body().contains("No hash found"));
+        assertTrue(response.body().contains("no hash in &lt;b&gt;this&lt;/b&gt; text, only notes</textarea>"),
+                response.body());
+    }
+}

@@ -1,0 +1,380 @@
+package com.vtbatchsearch.web;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.vtbatchsearch.testing.AppSettings;
+import com.vtbatchsearch.testing.FakeVirusTotal;
+import com.vtbatchsearch.testing.Http;
+import java.io.File;
+import java.io.IOException;
+import java.io.Reader;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.net.URL;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.UUID;
+import org.apache.commons.csv.CSVFormat;
+import org.apache.commons.csv.CSVRecord;
+import org.jboss.arquillian.container.test.api.Deployment;
+import org.jboss.arquillian.junit5.ArquillianExtension;
+import org.jboss.arquillian.test.api.ArquillianResource;
+import org.jboss.shrinkwrap.api.ShrinkWrap;
+import org.jboss.shrinkwrap.api.spec.WebArchive;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.openqa.selenium.By;
+import org.openqa.selenium.Dimension;
+import org.openqa.selenium.JavascriptExecutor;
+import org.openqa.selenium.NoAlertPresentException;
+import org.openqa.selenium.OutputType;
+import org.openqa.selenium.StaleElementReferenceException;
+import org.openqa.selenium.TakesScreenshot;
+import org.openqa.selenium.WebDriver;
+import org.openqa.selenium.WebElement;
+import org.openqa.selenium.chrome.ChromeDriver;
+import org.openqa.selenium.chrome.ChromeDriverService;
+import org.openqa.selenium.chrome.ChromeOptions;
+import org.openqa.selenium.support.ui.ExpectedConditions;
+import org.openqa.selenium.support.ui.Select;
+import org.openqa.selenium.support.ui.WebDriverWait;
+
+/**
+ * The upload page and a report in a real browser: Debian's chromium and chromedriver, headless, against
+ * the built WAR and a fake VirusTotal that answers slowly enough to watch the report fill in.
+ * Screenshots go to {@code target/screenshots/}.
+ */
+@ExtendWith(ArquillianExtension.class)
+class ReportBrowserIT {
+    private static final String CHROMIUM = "/usr/bin/chromium";
+    private static final String CHROMEDRIVER = "/usr/bin/chromedriver";
+    private static final Path DATA_DIR = AppSettings.freshDataDir("report-browser");
+    private static final Path WORK = Path.of("target", "browser").toAbsolutePath();
+    private static final Path SCREENSHOTS = Path.of("target", "screenshots").toAbsolutePath();
+    private static final int HASHES = 60;
+    private static final String HOSTILE_HASH = "f00dfeed".repeat(4);
+    private static final String HOSTILE_LABEL = "<img src=x onerror=alert(1)>";
+
+    // After the constants it scripts: static fields initialise in order.
+    private static final FakeVirusTotal VT = startFake();
+
+    private final ObjectMapper json = new ObjectMapper();
+    private WebDriver driver;
+    private Path downloads;
+
+    @ArquillianResource
+    private URL base;
+
+    private static FakeVirusTotal startFake() {
+        try {
+            FakeVirusTotal vt = new FakeVirusTotal();
+            // Slow answers, so the report is seen filling in: 60 hashes take about 9 s.
+            vt.fallback(hash -> {
+                FakeVirusTotal.Reply known = vt.knownFile(hash);
+                return new FakeVirusTotal.Reply(known.status(), known.body(), Duration.ofMillis(150));
+            });
+            vt.script(HOSTILE_HASH, FakeVirusTotal.Reply.of(200, FakeVirusTotal.fileJson("9".repeat(64), HOSTILE_HASH,
+                    "8".repeat(40), 7, HOSTILE_LABEL, "\"><script>alert(2)</script>.exe")));
+            return vt;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    @Deployment(testable = false)
+    static WebArchive war() {
+        AppSettings.apply(Map.of(
+                "VT_API_KEY", FakeVirusTotal.API_KEY,
+                "VT_BASE_URL", VT.baseUrl(),
+                "VT_REQUESTS_PER_MINUTE", "6000",
+                "VT_RETRY_BASE_MS", "50",
+                "DATA_DIR", DATA_DIR.toString(),
+                "MAX_UPLOAD_MB", "1"));
+        return ShrinkWrap.createFromZipFile(WebArchive.class, new File(System.getProperty("vtbatch.war")));
+    }
+
+    @AfterAll
+    static void stopFake() {
+        VT.close();
+    }
+
+    @BeforeEach
+    void startBrowser() throws IOException {
+        assertTrue(Files.isExecutable(Path.of(CHROMIUM)) && Files.isExecutable(Path.of(CHROMEDRIVER)),
+                "install chromium and chromium-driver (apt-get install chromium chromium-driver; .ci/run does)");
+        Files.createDirectories(SCREENSHOTS);
+        downloads = Files.createDirectories(WORK.resolve("downloads-" + UUID.randomUUID()));
+        System.setProperty("webdriver.chrome.driver", CHROMEDRIVER);
+        ChromeOptions options = new ChromeOptions();
+        options.setBinary(CHROMIUM);
+        options.addArguments("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run",
+                "--disable-quic", "--window-size=1366,1000",
+                "--user-data-dir=" + WORK.resolve("profile-" + UUID.randomUUID()));
+        options.setExperimentalOption("prefs", Map.of(
+                "download.default_directory", downloads.toString(),
+                "download.prompt_for_download", false));
+        ChromeDriverService service = new ChromeDriverService.Builder()
+                .usingDriverExecutable(new File(CHROMEDRIVER))
+                .usingAnyFreePort()
+                .build();
+        ChromeDriver chrome = new ChromeDriver(service, options);
+        // Headless Chrome drops downloads unless told where to put them.
+        chrome.executeCdpCommand("Browser.setDownloadBehavior", Map.of("behavior", "allow",
+                "downloadPath", downloads.toString()));
+        driver = chrome;
+        driver.manage().timeouts().pageLoadTimeout(Duration.ofSeconds(30));
+    }
+
+    @AfterEach
+    void stopBrowser() {
+        if (driver != null) {
+            driver.quit();
+        }
+    }
+
+    private String url(String path) {
+        return new Http(URI.create(base.toString())).uri(path).toString();
+    }
+
+    @Test
+    void uploadWatchProgressFilterExpandAndDownload() throws Exception {
+        Path file = WORK.resolve("upload-hashes.txt");
+        List<String> hashes = uploadFile(file);
+
+        driver.get(url("/"));
+        // Rows are rebuilt on every update, so an element found a moment ago may be gone: look again.
+        WebDriverWait wait = new WebDriverWait(driver, Duration.ofSeconds(20));
+        wait.ignoring(StaleElementReferenceException.class);
+        assertTrue(text("form .limits").contains("Up to 1 MB"));
+        assertFalse(driver.findElement(By.id("recent")).isDisplayed(), "no recent reports in a fresh browser");
+
+        // A rejection is shown on the page and what was pasted stays in the box.
+        WebElement textarea = driver.findElement(By.id("text"));
+        textarea.sendKeys("nothing to look up here");
+        driver.findElement(By.id("submit")).click();
+        wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("upload-error")));
+        assertTrue(text("#upload-error").startsWith("No hash found"), text("#upload-error"));
+        assertEquals("nothing to look up here", textarea.getDomProperty("value"));
+        screenshot("upload-rejected.png");
+        textarea.clear();
+
+        // A dropped file is taken as the file to upload; one over the limit is refused before it is sent.
+        dropFile("dropped.txt", 2_000);
+        assertTrue(text("#file-chosen").startsWith("dropped.txt"), text("#file-chosen"));
+        assertFalse(driver.findElement(By.id("upload-error")).isDisplayed());
+        dropFile("huge.txt", 1024 * 1024 + 1);
+        assertEquals("huge.txt is larger than the limit of 1 MB. Split it into smaller files.", text("#upload-error"));
+        driver.findElement(By.id("submit")).click();
+        assertTrue(driver.getCurrentUrl().endsWith("/"), "nothing was sent");
+
+        driver.findElement(By.id("file")).sendKeys(file.toString());
+        assertTrue(text("#file-chosen").startsWith("upload-hashes.txt"));
+        driver.findElement(By.id("submit")).click();
+        wait.until(ExpectedConditions.urlMatches("/report/[0-9a-f-]{36}"));
+        String id = driver.getCurrentUrl().replaceAll(".*/report/([0-9a-f-]{36}).*", "$1");
+        ((JavascriptExecutor) driver).executeScript("window.sameDocument = true;");
+
+        // The progress bar fills in place until every lookup is answered.
+        List<Integer> seen = new ArrayList<>();
+        boolean[] runningShot = {false};
+        new WebDriverWait(driver, Duration.ofSeconds(60)).pollingEvery(Duration.ofMillis(200))
+                .ignoring(StaleElementReferenceException.class).until(d -> {
+            WebElement progress = d.findElement(By.id("progress"));
+            int value = Integer.parseInt(progress.getDomProperty("value"));
+            int max = Integer.parseInt(progress.getDomProperty("max"));
+            if (seen.isEmpty() || seen.get(seen.size() - 1) != value) {
+                seen.add(value);
+                if (value > 0 && value < max && !runningShot[0]) {
+                    screenshotQuietly("report-running.png");
+                    runningShot[0] = true;
+                }
+            }
+            return value == max && max == hashes.size() && text("#eta").contains("all lookups done");
+        });
+        assertTrue(seen.get(0) < hashes.size(), "the report was seen before it was complete: " + seen);
+        assertEquals("100", text("#percent-done"));
+        assertEquals(hashes.size() + " of " + hashes.size() + " looked up (100 %) · all lookups done",
+                text("#progress-text"));
+        assertEquals(Boolean.TRUE, ((JavascriptExecutor) driver).executeScript("return window.sameDocument === true;"),
+                "updated without reloading the page");
+        assertEquals("done", driver.findElement(By.id("report")).getDomAttribute("data-status"));
+
+        JsonNode counts = json.readTree(new Http(URI.create(base.toString())).get("/api/batches/" + id).body())
+                .path("counts");
+        assertEquals(counts.path("malicious").asText(), text("#count-malicious"));
+        assertEquals(counts.path("suspicious").asText(), text("#count-suspicious"));
+        assertEquals(counts.path("clean").asText(), text("#count-clean"));
+        assertEquals("0", text("#count-pending"));
+        assertEquals(6, driver.findElements(By.cssSelector("#chart rect.bar")).size());
+        assertTrue(driver.findElement(By.id("chart")).getText().contains("malicious"));
+        screenshotAt("report-laptop.png", 1366, 1400);
+
+        // Filter to malicious rows.
+        new Select(driver.findElement(By.id("filter-verdict"))).selectByValue("malicious");
+        int malicious = counts.path("malicious").asInt();
+        wait.until(d -> text("#table-caption").equals("Rows 1–" + malicious + " of " + malicious + " matching"));
+        List<WebElement> rows = driver.findElements(By.cssSelector("#rows tr.item"));
+        assertEquals(malicious, rows.size());
+        for (WebElement row : rows) {
+            assertTrue(row.getDomAttribute("class").contains("v-malicious"), row.getText());
+            assertTrue(row.findElement(By.cssSelector(".verdict")).getText().contains("malicious"));
+        }
+        assertTrue(driver.getCurrentUrl().contains("verdict=malicious"), "the address keeps the filter");
+
+        // Expand a row: the engines that flagged the file and its names, escaped as text.
+        driver.findElement(By.id("filter-q")).sendKeys(HOSTILE_HASH.substring(0, 12));
+        wait.until(d -> d.findElements(By.cssSelector("#rows tr.item")).size() == 1
+                && text("#rows tr.item td.hash").contains(HOSTILE_HASH));
+        assertEquals(HOSTILE_LABEL, driver.findElement(By.cssSelector("#rows tr.item td:nth-child(5)")).getText());
+        driver.findElement(By.cssSelector("#rows button.expand")).click();
+        wait.until(d -> text("#rows tr.details").contains("Known names (2)"));
+        String details = text("#rows tr.details");
+        assertTrue(details.contains("Engines that flagged it (8)"), details);
+        assertTrue(details.contains("Engine01: " + HOSTILE_LABEL), details);
+        assertTrue(details.contains("\"><script>alert(2)</script>.exe"), details);
+        assertEquals("true", driver.findElement(By.cssSelector("#rows button.expand")).getDomAttribute("aria-expanded"));
+        assertNoAlert();
+        screenshotAt("report-expanded.png", 1366, 1000);
+
+        // Download the CSV through its link.
+        driver.findElement(By.id("filter-q")).clear();
+        new Select(driver.findElement(By.id("filter-verdict"))).selectByValue("");
+        wait.until(d -> text("#table-caption").equals("Rows 1–" + (hashes.size()) + " of " + hashes.size()));
+        driver.findElement(By.id("export-csv")).click();
+        Path csv = downloads.resolve("vt-batch-" + id + ".csv");
+        try {
+            new WebDriverWait(driver, Duration.ofSeconds(20)).until(d -> Files.exists(csv));
+        } catch (org.openqa.selenium.TimeoutException e) {
+            String href = driver.findElement(By.id("export-csv")).getDomProperty("href");
+            driver.get("chrome://downloads");
+            screenshot("downloads-debug.png");
+            throw new AssertionError("no download of " + href + " in " + java.util.Arrays.toString(downloads.toFile().list()), e);
+        }
+        List<CSVRecord> records;
+        try (Reader reader = Files.newBufferedReader(csv, StandardCharsets.UTF_8)) {
+            assertEquals('\uFEFF', reader.read(), "byte-order mark");
+            records = CSVFormat.EXCEL.builder().setHeader().setSkipHeaderRecord(true).get().parse(reader).getRecords();
+        }
+        assertEquals(hashes.size(), records.size());
+        Map<String, String> verdictByHash = new HashMap<>();
+        records.forEach(r -> verdictByHash.put(r.get("hash"), r.get("verdict")));
+        assertEquals(hashes.stream().sorted().toList(), verdictByHash.keySet().stream().sorted().toList());
+        assertEquals(malicious, verdictByHash.values().stream().filter("malicious"::equals).count());
+
+        // Sorting by a column header, by keyboard.
+        WebElement sortDetections = driver.findElement(By.cssSelector("th[data-sort=detections] button"));
+        sortDetections.sendKeys(org.openqa.selenium.Keys.ENTER);
+        wait.until(d -> "descending".equals(d.findElement(By.cssSelector("th[data-sort=detections]"))
+                .getDomAttribute("aria-sort")));
+        wait.until(d -> detections(d).size() == hashes.size() && isDescending(detections(d)));
+
+        driver.findElement(By.id("copy-link")).click();
+        wait.until(d -> !text("#copy-status").isEmpty());
+
+        screenshotAt("report-phone.png", 390, 1600);
+        driver.get(url("/"));
+        wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("recent")));
+        WebElement recent = driver.findElement(By.cssSelector("#recent-list a"));
+        assertEquals("upload-hashes.txt", recent.getText());
+        assertTrue(recent.getDomProperty("href").endsWith("/report/" + id));
+        screenshotAt("upload-phone.png", 390, 900);
+        screenshotAt("upload.png", 1366, 900);
+    }
+
+    private List<String> uploadFile(Path file) throws IOException {
+        Random random = new Random(42);
+        List<String> hashes = new ArrayList<>();
+        StringBuilder text = new StringBuilder("# IOCs from a report\r\n");
+        while (hashes.size() < HASHES - 1) {
+            byte[] bytes = new byte[16 + 4 * random.nextInt(3) + 12 * (random.nextInt(3) == 0 ? 1 : 0)];
+            random.nextBytes(bytes);
+            String hash = java.util.HexFormat.of().formatHex(bytes);
+            if (hash.length() == 32 || hash.length() == 40 || hash.length() == 64) {
+                hashes.add(hash);
+                text.append("ioc,").append(hash).append(",seen\r\n");
+            }
+        }
+        hashes.add(HOSTILE_HASH);
+        text.append(HOSTILE_HASH).append("\r\n");
+        Files.createDirectories(file.getParent());
+        Files.writeString(file, text, StandardCharsets.UTF_8);
+        return hashes;
+    }
+
+    /** Drops a text file of {@code size} bytes on the drop zone, as a drag from the desktop would. */
+    private void dropFile(String name, int size) {
+        ((JavascriptExecutor) driver).executeScript("""
+                const transfer = new DataTransfer();
+                transfer.items.add(new File([new Uint8Array(arguments[1]).fill(97)], arguments[0], {type: 'text/plain'}));
+                document.getElementById('dropzone').dispatchEvent(new DragEvent('drop', {dataTransfer: transfer,
+                    bubbles: true, cancelable: true}));""", name, size);
+    }
+
+    private String text(String css) {
+        return driver.findElement(By.cssSelector(css)).getText().trim();
+    }
+
+    private static List<Integer> detections(WebDriver d) {
+        List<Integer> values = new ArrayList<>();
+        // Read in one script call: the rows may be rebuilt between two WebDriver calls.
+        List<?> texts = (List<?>) ((JavascriptExecutor) d).executeScript(
+                "return Array.from(document.querySelectorAll('#rows tr.item td.num')).map(td => td.textContent);");
+        for (Object cell : texts) {
+            String text = String.valueOf(cell);
+            values.add(text.isEmpty() ? -1 : Integer.parseInt(text.substring(0, text.indexOf('/'))));
+        }
+        return values;
+    }
+
+    private static boolean isDescending(List<Integer> values) {
+        for (int i = 1; i < values.size(); i++) {
+            if (values.get(i) > values.get(i - 1)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private void assertNoAlert() {
+        try {
+            driver.switchTo().alert();
+            throw new AssertionError("a script from the data ran");
+        } catch (NoAlertPresentException expected) {
+            // nothing ran
+        }
+    }
+
+    private void screenshotAt(String name, int width, int height) throws IOException {
+        driver.manage().window().setSize(new Dimension(width, height));
+        screenshot(name);
+    }
+
+    private void screenshotQuietly(String name) {
+        try {
+            screenshot(name);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private void screenshot(String name) throws IOException {
+        File shot = ((TakesScreenshot) driver).getScreenshotAs(OutputType.FILE);
+        Files.copy(shot.toPath(), SCREENSHOTS.resolve(name), StandardCopyOption.REPLACE_EXISTING);
+    }
+}
