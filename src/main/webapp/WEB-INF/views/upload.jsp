@@ -18,6 +18,8 @@
     <p class="error" role="alert"><c:out value="${error}"/></p>
   </c:if>
   <form method="post" action="${pageContext.request.contextPath}/upload" enctype="multipart/form-data">
+    <%-- first in the form: the server checks it before reading the upload --%>
+    <input type="hidden" name="csrf" value="<c:out value='${csrf.token}'/>">
     <label for="file">Text file</label>
     <input id="file" type="file" name="file">
     <label for="text">or paste text</label>

@@ -24,7 +24,10 @@ public record AppConfig(
         Optional<URI> redisUrl,
         Path dataDir,
         int maxUploadMb,
-        int maxHashesPerBatch) {
+        int maxHashesPerBatch,
+        Optional<String> accessToken,
+        int maxBatchesPerHourPerClient,
+        int maxNewHashesPerDayPerClient) {
 
     public static final String DEFAULT_VT_BASE_URL = "https://www.virustotal.com/api/v3";
 
@@ -59,14 +62,21 @@ public record AppConfig(
         Path dataDir = reader.path("DATA_DIR", Path.of(System.getProperty("user.home"), ".vt-batch-search"));
         int maxUpload = reader.integer("MAX_UPLOAD_MB", 10, 1, 2047);
         int maxHashes = reader.integer("MAX_HASHES_PER_BATCH", 100_000, 1, 10_000_000);
+        String token = reader.raw("ACCESS_TOKEN");
+        Optional<String> accessToken = token == null || token.isBlank() ? Optional.empty() : Optional.of(token.trim());
+        if (accessToken.isPresent() && accessToken.get().length() < 16) {
+            reader.errors.add("ACCESS_TOKEN must be at least 16 characters long (or unset for an open instance)");
+        }
+        int batchesPerHour = reader.integer("MAX_BATCHES_PER_HOUR_PER_CLIENT", 30, 1, 1_000_000_000);
+        int newHashesPerDay = reader.integer("MAX_NEW_HASHES_PER_DAY_PER_CLIENT", 10_000, 1, 1_000_000_000);
         if (!reader.errors.isEmpty()) {
             throw new InvalidConfigException(reader.errors);
         }
         return new AppConfig(apiKey, baseUrl, perMinute, perDay, timeout, attempts, retryBase, redis,
-                dataDir, maxUpload, maxHashes);
+                dataDir, maxUpload, maxHashes, accessToken, batchesPerHour, newHashesPerDay);
     }
 
-    /** Never prints the API key. */
+    /** Never prints the API key or the access token. */
     @Override
     public String toString() {
         return "AppConfig[vtApiKey=" + (vtApiKey.isPresent() ? "(set)" : "(not set)")
@@ -75,7 +85,10 @@ public record AppConfig(
                 + ", vtMaxAttempts=" + vtMaxAttempts + ", vtRetryBaseMillis=" + vtRetryBaseMillis
                 + ", redisUrl=" + redisUrl.map(AppConfig::withoutPassword).orElse("(embedded queue)")
                 + ", dataDir=" + dataDir + ", maxUploadMb=" + maxUploadMb
-                + ", maxHashesPerBatch=" + maxHashesPerBatch + "]";
+                + ", maxHashesPerBatch=" + maxHashesPerBatch
+                + ", accessToken=" + (accessToken.isPresent() ? "(set)" : "(not set: open instance)")
+                + ", maxBatchesPerHourPerClient=" + maxBatchesPerHourPerClient
+                + ", maxNewHashesPerDayPerClient=" + maxNewHashesPerDayPerClient + "]";
     }
 
     static String withoutPassword(URI uri) {

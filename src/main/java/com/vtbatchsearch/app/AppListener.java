@@ -13,12 +13,20 @@ import com.vtbatchsearch.store.BatchRepository;
 import com.vtbatchsearch.store.CallLogRepository;
 import com.vtbatchsearch.store.Database;
 import com.vtbatchsearch.store.LookupRepository;
+import com.vtbatchsearch.web.AccessControlFilter;
+import com.vtbatchsearch.web.AccessToken;
 import com.vtbatchsearch.web.ApiBatchesServlet;
+import com.vtbatchsearch.web.CsrfFilter;
+import com.vtbatchsearch.web.LoginServlet;
+import com.vtbatchsearch.web.RequestShapeFilter;
+import com.vtbatchsearch.web.SecurityHeadersFilter;
+import com.vtbatchsearch.web.UploadThrottle;
 import com.vtbatchsearch.web.HealthServlet;
 import com.vtbatchsearch.web.HomeServlet;
 import com.vtbatchsearch.web.ReportServlet;
 import com.vtbatchsearch.web.UploadLimits;
 import com.vtbatchsearch.web.UploadServlet;
+import jakarta.servlet.DispatcherType;
 import jakarta.servlet.ServletContext;
 import jakarta.servlet.ServletContextEvent;
 import jakarta.servlet.ServletContextListener;
@@ -28,6 +36,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.Deque;
+import java.util.EnumSet;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
@@ -100,11 +109,32 @@ public final class AppListener implements ServletContextListener {
         UploadLimits limits = new UploadLimits(config.maxUploadMb(), config.maxHashesPerBatch());
         context.setAttribute("lookupStatus", status);
         context.addServlet("home", new HomeServlet(limits)).addMapping("");
-        context.addServlet("upload", new UploadServlet(limits, batchService)).addMapping("/upload");
+        UploadThrottle throttle = new UploadThrottle(config.maxBatchesPerHourPerClient(),
+                config.maxNewHashesPerDayPerClient(), clock);
+        addSecurityFilters(context, config);
+        context.addServlet("upload", new UploadServlet(limits, batchService, throttle)).addMapping("/upload");
         context.addServlet("report", new ReportServlet(batchService)).addMapping("/report/*");
-        context.addServlet("api-batches", new ApiBatchesServlet(limits, batchService, json))
+        context.addServlet("api-batches", new ApiBatchesServlet(limits, batchService, json, throttle))
                 .addMapping("/api/batches", "/api/batches/*");
         context.addServlet("health", new HealthServlet(database, queue, status, limiter, workerExecutor, json)).addMapping("/health");
+    }
+
+    /** In this order on every request: headers, request shape, access token (if set), CSRF. */
+    private static void addSecurityFilters(ServletContext context, AppConfig config) {
+        // the session (CSRF token, sign-in) is never readable by script nor sent by another site's page
+        context.getSessionCookieConfig().setHttpOnly(true);
+        context.getSessionCookieConfig().setAttribute("SameSite", "Strict");
+        EnumSet<DispatcherType> all = EnumSet.of(DispatcherType.REQUEST, DispatcherType.ERROR);
+        context.addFilter("security-headers", new SecurityHeadersFilter()).addMappingForUrlPatterns(all, false, "/*");
+        context.addFilter("request-shape", new RequestShapeFilter())
+                .addMappingForUrlPatterns(EnumSet.of(DispatcherType.REQUEST), false, "/*");
+        config.accessToken().map(AccessToken::new).ifPresentOrElse(token -> {
+            context.addFilter("access-control", new AccessControlFilter(token))
+                    .addMappingForUrlPatterns(EnumSet.of(DispatcherType.REQUEST), false, "/*");
+            context.addServlet("login", new LoginServlet(token)).addMapping("/login");
+        }, () -> LOG.warning("ACCESS_TOKEN is not set: anyone who can reach this instance can upload and "
+                + "spend its VirusTotal quota"));
+        context.addFilter("csrf", new CsrfFilter()).addMappingForUrlPatterns(all, false, "/*");
     }
 
     @Override

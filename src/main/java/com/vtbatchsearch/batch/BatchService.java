@@ -77,6 +77,11 @@ public final class BatchService {
         return new Submitted(id, hashes.found(), hashes.unique(), toLookUp.size());
     }
 
+    /** How many lookups {@link #submit} would queue for these hashes, as things stand now. */
+    public int lookupsNeeded(ExtractedHashes hashes) {
+        return batches.countNeedingLookup(hashes.hashes());
+    }
+
     /** The report of a batch; empty for an id that is malformed or unknown. */
     public Optional<Report> report(String id) {
         return find(id).map(batch -> new Report(batch, batches.counts(batch), batches.items(batch.getId())));

@@ -82,6 +82,33 @@ public final class BatchRepository {
         return newlyPending;
     }
 
+    /**
+     * How many of {@code hashes} {@link #create} would mark pending now: those with no answer yet and
+     * not pending already, or whose last answer was an error.
+     */
+    public int countNeedingLookup(List<String> hashes) {
+        int known = 0;
+        try (Connection c = database.connection()) {
+            for (int from = 0; from < hashes.size(); from += CHUNK) {
+                List<String> chunk = hashes.subList(from, Math.min(hashes.size(), from + CHUNK));
+                String marks = String.join(",", java.util.Collections.nCopies(chunk.size(), "?"));
+                try (PreparedStatement s = c.prepareStatement(
+                        "SELECT COUNT(*) FROM lookups WHERE status <> 'error' AND hash IN (" + marks + ")")) {
+                    for (int i = 0; i < chunk.size(); i++) {
+                        s.setString(i + 1, chunk.get(i));
+                    }
+                    try (ResultSet r = s.executeQuery()) {
+                        r.next();
+                        known += r.getInt(1);
+                    }
+                }
+            }
+        } catch (SQLException e) {
+            throw new StoreException("cannot count new hashes", e);
+        }
+        return hashes.size() - known;
+    }
+
     public Optional<Batch> find(String id) {
         try (Connection c = database.connection();
                 PreparedStatement s = c.prepareStatement(

@@ -12,8 +12,11 @@ import java.util.UUID;
 
 /** A plain HTTP client for tests that act as a browser or an API user; it never follows redirects. */
 public final class Http {
+    private static final java.util.regex.Pattern CSRF_INPUT =
+            java.util.regex.Pattern.compile("name=\"csrf\" value=\"([^\"]+)\"");
     private final HttpClient client = HttpClient.newBuilder()
             .followRedirects(HttpClient.Redirect.NEVER)
+            .cookieHandler(new java.net.CookieManager())
             .connectTimeout(Duration.ofSeconds(5))
             .build();
     private final URI base;
@@ -53,6 +56,27 @@ public final class Http {
         }
         body.writeBytes(("--" + boundary + "--\r\n").getBytes(StandardCharsets.UTF_8));
         return post(path, "multipart/form-data; boundary=" + boundary, body.toByteArray());
+    }
+
+    /**
+     * Posts the upload form as a browser does: the form page first (for the session cookie and its
+     * CSRF token), then the form with the token as its first part.
+     */
+    public HttpResponse<String> postUploadForm(Part... parts) throws IOException, InterruptedException {
+        Part[] withToken = new Part[parts.length + 1];
+        withToken[0] = new Part("csrf", null, csrfToken("/").getBytes(StandardCharsets.UTF_8));
+        System.arraycopy(parts, 0, withToken, 1, parts.length);
+        return postMultipart("/upload", withToken);
+    }
+
+    /** The CSRF token of the form on the page at {@code path}, in this client's session. */
+    public String csrfToken(String path) throws IOException, InterruptedException {
+        HttpResponse<String> page = get(path);
+        java.util.regex.Matcher m = CSRF_INPUT.matcher(page.body());
+        if (!m.find()) {
+            throw new AssertionError("no CSRF token on " + path + " (" + page.statusCode() + ")");
+        }
+        return m.group(1);
     }
 
     /** One part of a multipart form; a filename makes it a file part. */
