@@ -1,5 +1,6 @@
 package com.vtbatchsearch.web;
 
+import jakarta.servlet.DispatcherType;
 import jakarta.servlet.FilterChain;
 import jakarta.servlet.ServletException;
 import jakarta.servlet.http.HttpFilter;
@@ -63,7 +64,7 @@ public final class CsrfFilter extends HttpFilter {
             throws IOException, ServletException {
         request.setAttribute(FIELD, new PageToken(request));
         String method = request.getMethod();
-        if (request.getDispatcherType() == jakarta.servlet.DispatcherType.ERROR || "GET".equals(method) || "HEAD".equals(method) || "OPTIONS".equals(method)) {
+        if (request.getDispatcherType() == DispatcherType.ERROR || "GET".equals(method) || "HEAD".equals(method) || "OPTIONS".equals(method)) {
             chain.doFilter(request, response);
             return;
         }

@@ -6,7 +6,9 @@ import com.vtbatchsearch.batch.UploadRejectedException;
 import jakarta.servlet.http.HttpServletRequest;
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
 import java.util.Locale;
+import java.util.Optional;
 import org.apache.commons.fileupload2.core.FileItemInput;
 import org.apache.commons.fileupload2.core.FileItemInputIterator;
 import org.apache.commons.fileupload2.core.FileUploadException;
@@ -52,10 +54,10 @@ final class UploadParser {
         JakartaServletFileUpload<?, ?> upload = new JakartaServletFileUpload<>();
         upload.setMaxSize(maxBytes + MULTIPART_OVERHEAD);
         upload.setMaxFileSize(maxBytes);
-        upload.setHeaderCharset(java.nio.charset.StandardCharsets.UTF_8);
+        upload.setHeaderCharset(StandardCharsets.UTF_8);
         UploadReader reader = new UploadReader(maxBytes, maxHashes);
         // a browser form's hidden csrf input comes first, so the token is checked before any upload is read
-        java.util.Optional<String> csrf = CsrfFilter.pendingCheck(request);
+        Optional<String> csrf = CsrfFilter.pendingCheck(request);
         boolean csrfChecked = csrf.isEmpty();
         int count = 0;
         try {
@@ -97,7 +99,7 @@ final class UploadParser {
     private static String readSmall(FileItemInput part) throws IOException {
         try (InputStream in = part.getInputStream()) {
             byte[] bytes = in.readNBytes(MAX_CSRF_PART_BYTES);
-            return new String(bytes, java.nio.charset.StandardCharsets.UTF_8).trim();
+            return new String(bytes, StandardCharsets.UTF_8).trim();
         }
     }
 

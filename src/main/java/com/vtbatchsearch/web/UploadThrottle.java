@@ -1,6 +1,7 @@
 package com.vtbatchsearch.web;
 
 import com.vtbatchsearch.batch.UploadRejectedException;
+import jakarta.servlet.http.HttpServletResponse;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -126,7 +127,7 @@ public final class UploadThrottle {
     }
 
     /** Adds {@code Retry-After} to the answer when {@code rejection} is a throttling one. */
-    public static void addRetryAfter(jakarta.servlet.http.HttpServletResponse response, UploadRejectedException rejection) {
+    public static void addRetryAfter(HttpServletResponse response, UploadRejectedException rejection) {
         if (rejection instanceof ThrottledException throttled) {
             response.setHeader("Retry-After", String.valueOf(throttled.retryAfterSeconds()));
         }

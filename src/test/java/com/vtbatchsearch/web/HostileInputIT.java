@@ -118,6 +118,8 @@ class HostileInputIT {
         RawHttp.Answer answer = raw().exchange("POST " + path("/api/batches") + " HTTP/1.1\nHost: localhost\n"
                 + "Content-Type: text/plain\nTransfer-Encoding: chunked\n", RawHttp.chunkedForever(chunk, endless),
                 Duration.ofSeconds(60));
+        System.out.println("HostileInputIT: endless text/plain body answered " + answer.status() + " after "
+                + answer.bytesSent() / (1024 * 1024) + " MB sent, in " + answer.elapsed().toMillis() + " ms");
         assertEquals(413, answer.status(), answer.text());
         assertTrue(answer.text().contains("larger than the limit of " + MAX_MB + " MB"), answer.text());
         assertTrue(answer.bytesSent() < 3L * MAX_MB * 1024 * 1024,
@@ -310,12 +312,16 @@ class HostileInputIT {
         RawHttp.Answer stalledBody = raw().exchange("POST " + path("/api/batches") + " HTTP/1.1\nHost: localhost\n"
                 + "Content-Type: text/plain\nContent-Length: 100000\n", out -> out.write(MD5.getBytes()),
                 Duration.ofSeconds(40));
+        System.out.println("HostileInputIT: stalled body answered " + stalledBody.status() + " after "
+                + stalledBody.elapsed().toMillis() + " ms");
         assertTrue(stalledBody.elapsed().compareTo(Duration.ofSeconds(25)) < 0, "took " + stalledBody.elapsed());
         assertTrue(stalledBody.status() == 408 || stalledBody.status() == 0, stalledBody.text());
 
         // headers never finished: the connector closes the connection without an answer
         RawHttp.Answer stalledHead = raw().exchange("POST " + path("/api/batches") + " HTTP/1.1\nHost: localhost",
                 out -> { }, Duration.ofSeconds(40));
+        System.out.println("HostileInputIT: stalled head answered " + stalledHead.status() + " after "
+                + stalledHead.elapsed().toMillis() + " ms");
         assertTrue(stalledHead.elapsed().compareTo(Duration.ofSeconds(25)) < 0, "took " + stalledHead.elapsed());
         assertTrue(stalledHead.status() == 0 || stalledHead.status() == 400 || stalledHead.status() == 408,
                 stalledHead.text());
