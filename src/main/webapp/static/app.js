@@ -149,7 +149,13 @@
       if (text.value.trim()) {
         data.append('text', text.value);
       }
-      fetch(form.dataset.api, { method: 'POST', body: data, headers: { 'Accept': 'application/json' } })
+      // The session cookie rides along, so the API wants the form's CSRF token in a header.
+      var csrf = form.querySelector('input[name=csrf]');
+      var headers = { 'Accept': 'application/json' };
+      if (csrf) {
+        headers['X-CSRF-Token'] = csrf.value;
+      }
+      fetch(form.dataset.api, { method: 'POST', body: data, headers: headers })
         .then(function (response) {
           return response.json().catch(function () {
             return { error: 'The server answered ' + response.status + '.' };

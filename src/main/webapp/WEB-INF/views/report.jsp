@@ -89,10 +89,16 @@
         <a id="export-csv" href="${api}?format=csv" download>CSV</a> ·
         <a id="export-json" href="${api}?format=json" download>JSON</a></p>
     </form>
+    <%-- Only when this page shows stale answers: the form's CSRF token needs a session. --%>
+    <c:set var="anyStale" value="false"/>
+    <c:forEach var="item" items="${report.items}"><c:if test="${item.stale}"><c:set var="anyStale" value="true"/></c:if></c:forEach>
+    <c:if test="${anyStale}">
     <form class="refresh" method="post" action="${ctx}/report/${report.batch.id}/refresh">
+      <input type="hidden" name="csrf" value="<c:out value='${csrf.token}'/>">
       <button type="submit" class="secondary">Look up stale answers again</button>
-      <span class="muted">Answers older than the cache's time to live are marked stale.</span>
+      <span class="muted">Some answers are older than the cache's time to live.</span>
     </form>
+    </c:if>
 
     <div class="table-wrap">
     <table class="items" id="items">

@@ -22,6 +22,8 @@
   <form id="upload-form" method="post" action="${ctx}/upload" enctype="multipart/form-data"
         data-api="${ctx}/api/batches" data-max-bytes="${limits.maxUploadMb * 1024 * 1024}"
         data-max-mb="${limits.maxUploadMb}">
+    <%-- first in the form: the server checks it before reading the upload --%>
+    <input type="hidden" name="csrf" value="<c:out value='${csrf.token}'/>">
     <div id="dropzone" class="dropzone">
       <label for="file">Text file</label>
       <input id="file" type="file" name="file" accept=".txt,.csv,.tsv,.log,.json,.xml,.yar,.yara,.ioc,.md,text/*">

@@ -30,7 +30,10 @@ public record AppConfig(
         Optional<String> dbUser,
         Optional<String> dbPassword,
         int maxUploadMb,
-        int maxHashesPerBatch) {
+        int maxHashesPerBatch,
+        Optional<String> accessToken,
+        int maxBatchesPerHourPerClient,
+        int maxNewHashesPerDayPerClient) {
 
     public static final String DEFAULT_VT_BASE_URL = "https://www.virustotal.com/api/v3";
     /** Where the SQLite file lives on Azure App Service: /home is the share that survives restarts. */
@@ -75,11 +78,19 @@ public record AppConfig(
         Optional<String> dbPassword = Optional.ofNullable(reader.raw("DB_PASSWORD")).filter(p -> !p.isEmpty());
         int maxUpload = reader.integer("MAX_UPLOAD_MB", 10, 1, 2047);
         int maxHashes = reader.integer("MAX_HASHES_PER_BATCH", 100_000, 1, 10_000_000);
+        String token = reader.raw("ACCESS_TOKEN");
+        Optional<String> accessToken = token == null || token.isBlank() ? Optional.empty() : Optional.of(token.trim());
+        if (accessToken.isPresent() && accessToken.get().length() < 16) {
+            reader.errors.add("ACCESS_TOKEN must be at least 16 characters long (or unset for an open instance)");
+        }
+        int batchesPerHour = reader.integer("MAX_BATCHES_PER_HOUR_PER_CLIENT", 30, 1, 1_000_000_000);
+        int newHashesPerDay = reader.integer("MAX_NEW_HASHES_PER_DAY_PER_CLIENT", 10_000, 1, 1_000_000_000);
         if (!reader.errors.isEmpty()) {
             throw new InvalidConfigException(reader.errors);
         }
         return new AppConfig(apiKey, baseUrl, perMinute, perDay, timeout, attempts, retryBase, workers,
-                cacheTtlDays, notFoundTtlHours, redis, dataDir, dbUrl, dbUser, dbPassword, maxUpload, maxHashes);
+                cacheTtlDays, notFoundTtlHours, redis, dataDir, dbUrl, dbUser, dbPassword, maxUpload, maxHashes,
+                accessToken, batchesPerHour, newHashesPerDay);
     }
 
     /** Azure App Service sets these in every app's environment. */
@@ -99,7 +110,7 @@ public record AppConfig(
     private static final String POSTGRES_PREFIX = "jdbc:postgresql://";
     private static final String SQLITE_PREFIX = "jdbc:sqlite:";
 
-    /** Never prints the API key. */
+    /** Never prints the API key, the database password or the access token. */
     @Override
     public String toString() {
         return "AppConfig[vtApiKey=" + (vtApiKey.isPresent() ? "(set)" : "(not set)")
@@ -112,7 +123,10 @@ public record AppConfig(
                 + ", dbUser=" + dbUser.orElse("(none)")
                 + ", dbPassword=" + (dbPassword.isPresent() ? "(set)" : "(not set)")
                 + ", maxUploadMb=" + maxUploadMb
-                + ", maxHashesPerBatch=" + maxHashesPerBatch + "]";
+                + ", maxHashesPerBatch=" + maxHashesPerBatch
+                + ", accessToken=" + (accessToken.isPresent() ? "(set)" : "(not set: open instance)")
+                + ", maxBatchesPerHourPerClient=" + maxBatchesPerHourPerClient
+                + ", maxNewHashesPerDayPerClient=" + maxNewHashesPerDayPerClient + "]";
     }
 
     static String withoutPassword(URI uri) {

@@ -164,6 +164,11 @@ public final class BatchService {
         }
     }
 
+    /** How many lookups {@link #submit} would queue for these hashes, as things stand now. */
+    public int lookupsNeeded(ExtractedHashes hashes) {
+        return batches.countNeedingLookup(hashes.hashes());
+    }
+
     /** The report of a batch with all its items; empty for an id that is malformed or unknown. */
     public Optional<Report> report(String id) {
         return report(id, ItemQuery.ALL);

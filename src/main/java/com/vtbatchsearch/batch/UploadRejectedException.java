@@ -33,6 +33,11 @@ public class UploadRejectedException extends RuntimeException {
                 + " distinct hashes, the limit for one batch. Split it into smaller files.");
     }
 
+    public static UploadRejectedException cutOff() {
+        return new UploadRejectedException(408, "The upload stopped before its end (too slow or cut off); "
+                + "nothing was stored. Send it again.");
+    }
+
     public static UploadRejectedException noInput() {
         return new UploadRejectedException(400, "Nothing was uploaded: choose a file or paste text.");
     }

@@ -160,6 +160,41 @@ public final class BatchRepository {
         return open;
     }
 
+    /**
+     * How many of {@code hashes} would cost a lookup if a batch held them now: those with no answer
+     * yet and not pending already, whose last answer was an error, or whose answer is stale.
+     */
+    public int countNeedingLookup(List<String> hashes) {
+        int known = 0;
+        Instant now = Instant.now();
+        try (Connection c = database.connection()) {
+            for (int from = 0; from < hashes.size(); from += CHUNK) {
+                List<String> chunk = hashes.subList(from, Math.min(hashes.size(), from + CHUNK));
+                String marks = String.join(",", java.util.Collections.nCopies(chunk.size(), "?"));
+                // Known: answered and fresh, or already open. A failed or stale answer costs a lookup.
+                try (PreparedStatement s = c.prepareStatement("""
+                        SELECT COUNT(*) FROM lookups
+                        WHERE status <> 'error'
+                          AND NOT (refresh = 0 AND ((status = 'done' AND updated_at < ?)
+                                                    OR (status = 'not_found' AND updated_at < ?)))
+                          AND hash IN (""" + marks + ")")) {
+                    s.setLong(1, freshness.resultCutoff(now).toEpochMilli());
+                    s.setLong(2, freshness.notFoundCutoff(now).toEpochMilli());
+                    for (int i = 0; i < chunk.size(); i++) {
+                        s.setString(i + 3, chunk.get(i));
+                    }
+                    try (ResultSet r = s.executeQuery()) {
+                        r.next();
+                        known += r.getInt(1);
+                    }
+                }
+            }
+        } catch (SQLException e) {
+            throw new StoreException("cannot count new hashes", e);
+        }
+        return hashes.size() - known;
+    }
+
     public Optional<Batch> find(String id) {
         try (Connection c = database.connection();
                 PreparedStatement s = c.prepareStatement(

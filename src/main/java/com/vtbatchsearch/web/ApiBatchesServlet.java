@@ -8,9 +8,10 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import com.vtbatchsearch.batch.BatchCounts;
 import com.vtbatchsearch.batch.BatchItem;
 import com.vtbatchsearch.batch.BatchService;
-import com.vtbatchsearch.batch.Progress;
+import com.vtbatchsearch.batch.ExtractedHashes;
 import com.vtbatchsearch.batch.FileDetails;
 import com.vtbatchsearch.batch.ItemQuery;
+import com.vtbatchsearch.batch.Progress;
 import com.vtbatchsearch.batch.UploadRejectedException;
 import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
@@ -34,11 +35,13 @@ public final class ApiBatchesServlet extends HttpServlet {
     private final UploadParser parser;
     private final BatchService batches;
     private final ObjectMapper json;
+    private final UploadThrottle throttle;
 
-    public ApiBatchesServlet(UploadLimits limits, BatchService batches, ObjectMapper json) {
+    public ApiBatchesServlet(UploadLimits limits, BatchService batches, ObjectMapper json, UploadThrottle throttle) {
         this.parser = new UploadParser(limits.maxUploadBytes(), limits.getMaxHashesPerBatch());
         this.batches = batches;
         this.json = json;
+        this.throttle = throttle;
     }
 
     /** The answer to a successful POST. */
@@ -75,9 +78,13 @@ public final class ApiBatchesServlet extends HttpServlet {
             return;
         }
         BatchService.Submitted batch;
-        try {
-            batch = batches.submit(multipart ? parser.parseMultipart(request) : parser.parseBody(request));
+        try (UploadThrottle.Ticket ticket = throttle.admit(request.getRemoteAddr())) {
+            ExtractedHashes hashes = multipart ? parser.parseMultipart(request) : parser.parseBody(request);
+            ticket.spendNewHashes(batches.lookupsNeeded(hashes));
+            batch = batches.submit(hashes);
+            ticket.commit();
         } catch (UploadRejectedException e) {
+            UploadThrottle.addRetryAfter(response, e);
             Views.jsonError(response, json, e.status(), e.getMessage());
             return;
         }

@@ -6,7 +6,9 @@ import com.vtbatchsearch.batch.UploadRejectedException;
 import jakarta.servlet.http.HttpServletRequest;
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
 import java.util.Locale;
+import java.util.Optional;
 import org.apache.commons.fileupload2.core.FileItemInput;
 import org.apache.commons.fileupload2.core.FileItemInputIterator;
 import org.apache.commons.fileupload2.core.FileUploadException;
@@ -21,6 +23,9 @@ import org.apache.commons.fileupload2.jakarta.servlet6.JakartaServletFileUpload;
 final class UploadParser {
     static final String FILE_FIELD = "file";
     static final String TEXT_FIELD = "text";
+    /** A form has a handful of parts; thousands are an attack on the parser, not an upload. */
+    static final int MAX_PARTS = 50;
+    private static final int MAX_CSRF_PART_BYTES = 256;
     /** Room for the multipart boundaries and headers around parts that together stay within the limit. */
     private static final long MULTIPART_OVERHEAD = 64 * 1024;
 
@@ -58,13 +63,28 @@ final class UploadParser {
         JakartaServletFileUpload<?, ?> upload = new JakartaServletFileUpload<>();
         upload.setMaxSize(maxBytes + MULTIPART_OVERHEAD);
         upload.setMaxFileSize(maxBytes);
-        upload.setHeaderCharset(java.nio.charset.StandardCharsets.UTF_8);
+        upload.setHeaderCharset(StandardCharsets.UTF_8);
         UploadReader reader = new UploadReader(maxBytes, maxHashes);
+        // a browser form's hidden csrf input comes first, so the token is checked before any upload is read
+        Optional<String> csrf = CsrfFilter.pendingCheck(request);
+        boolean csrfChecked = csrf.isEmpty();
+        int count = 0;
         try {
             FileItemInputIterator parts = upload.getItemIterator(request);
             while (parts.hasNext()) {
                 FileItemInput part = parts.next();
+                if (++count > MAX_PARTS) {
+                    throw new UploadRejectedException(413, "The form has more than " + MAX_PARTS
+                            + " parts. Send one 'file' part and/or one 'text' part.");
+                }
                 String field = part.getFieldName();
+                if (!csrfChecked) {
+                    if (!CsrfFilter.FIELD.equals(field) || !CsrfFilter.matches(csrf.get(), readSmall(part))) {
+                        throw new UploadRejectedException(403, CsrfFilter.MESSAGE);
+                    }
+                    csrfChecked = true;
+                    continue;
+                }
                 if (FILE_FIELD.equals(field)) {
                     try (InputStream in = part.getInputStream()) {
                         reader.read(in);
@@ -84,9 +104,19 @@ final class UploadParser {
             throw tooLargeOr(e, new UploadRejectedException(400, "The upload is not a readable multipart form: "
                     + e.getMessage()));
         } catch (IOException e) {
-            throw tooLargeOr(e, e);
+            throw tooLargeOr(e, UploadRejectedException.cutOff());
+        }
+        if (!csrfChecked) {
+            throw new UploadRejectedException(403, CsrfFilter.MESSAGE);
         }
         return reader.finish();
+    }
+
+    private static String readSmall(FileItemInput part) throws IOException {
+        try (InputStream in = part.getInputStream()) {
+            byte[] bytes = in.readNBytes(MAX_CSRF_PART_BYTES);
+            return new String(bytes, StandardCharsets.UTF_8).trim();
+        }
     }
 
     /** Reads a {@code text/plain} request body. */
@@ -97,6 +127,9 @@ final class UploadParser {
         UploadReader reader = new UploadReader(maxBytes, maxHashes);
         try (InputStream in = request.getInputStream()) {
             reader.read(in);
+        } catch (IOException e) {
+            // the client stalled past the connector's timeout, or went away mid-body
+            throw UploadRejectedException.cutOff();
         }
         return reader.finish();
     }
@@ -151,7 +184,7 @@ final class UploadParser {
     }
 
     /** FileUpload reports a size limit hit mid-stream as an IOException whose cause says so. */
-    private <E extends Exception> E tooLargeOr(Exception e, E otherwise) {
+    private <E extends RuntimeException> E tooLargeOr(Exception e, E otherwise) {
         for (Throwable t = e; t != null; t = t.getCause()) {
             if (t instanceof FileUploadSizeException) {
                 throw UploadRejectedException.tooLarge(maxBytes);

@@ -1,6 +1,7 @@
 package com.vtbatchsearch.web;
 
 import com.vtbatchsearch.batch.BatchService;
+import com.vtbatchsearch.batch.ExtractedHashes;
 import com.vtbatchsearch.batch.UploadRejectedException;
 import jakarta.servlet.ServletException;
 import jakarta.servlet.http.HttpServlet;
@@ -16,11 +17,13 @@ public final class UploadServlet extends HttpServlet {
     private final UploadParser parser;
     private final BatchService batches;
     private final UploadLimits limits;
+    private final UploadThrottle throttle;
 
-    public UploadServlet(UploadLimits limits, BatchService batches) {
+    public UploadServlet(UploadLimits limits, BatchService batches, UploadThrottle throttle) {
         this.parser = new UploadParser(limits.maxUploadBytes(), limits.getMaxHashesPerBatch());
         this.batches = batches;
         this.limits = limits;
+        this.throttle = throttle;
     }
 
     @Override
@@ -39,9 +42,13 @@ public final class UploadServlet extends HttpServlet {
         }
         BatchService.Submitted batch;
         UploadParser.PastedText pasted = new UploadParser.PastedText();
-        try {
-            batch = batches.submit(parser.parseMultipart(request, pasted));
+        try (UploadThrottle.Ticket ticket = throttle.admit(request.getRemoteAddr())) {
+            ExtractedHashes hashes = parser.parseMultipart(request, pasted);
+            ticket.spendNewHashes(batches.lookupsNeeded(hashes));
+            batch = batches.submit(hashes);
+            ticket.commit();
         } catch (UploadRejectedException e) {
+            UploadThrottle.addRetryAfter(response, e);
             request.setAttribute("error", e.getMessage());
             request.setAttribute("pastedText", pasted.text());
             Views.render(request, response, e.status(), "upload");

@@ -312,4 +312,31 @@ class AppConfigTest {
 
         assertEquals(Path.of("/home/data"), config.dataDir());
     }
+
+    @Test
+    void abuseSettingsHaveDefaultsAndAreRead() {
+        AppConfig open = AppConfig.from(Map.of());
+        assertEquals(Optional.empty(), open.accessToken());
+        assertEquals(30, open.maxBatchesPerHourPerClient());
+        assertEquals(10_000, open.maxNewHashesPerDayPerClient());
+
+        AppConfig guarded = AppConfig.from(Map.of("ACCESS_TOKEN", " correct-horse-battery ",
+                "MAX_BATCHES_PER_HOUR_PER_CLIENT", "5", "MAX_NEW_HASHES_PER_DAY_PER_CLIENT", "700"));
+        assertEquals(Optional.of("correct-horse-battery"), guarded.accessToken());
+        assertEquals(5, guarded.maxBatchesPerHourPerClient());
+        assertEquals(700, guarded.maxNewHashesPerDayPerClient());
+        assertFalse(guarded.toString().contains("correct-horse-battery"), "the token is never printed");
+        assertTrue(guarded.toString().contains("accessToken=(set)"));
+    }
+
+    @Test
+    void aShortAccessTokenOrAZeroLimitStopsTheStart() {
+        InvalidConfigException e = invalid(Map.of("ACCESS_TOKEN", "secret", "MAX_BATCHES_PER_HOUR_PER_CLIENT", "0",
+                "MAX_NEW_HASHES_PER_DAY_PER_CLIENT", "many"));
+        assertEquals(3, e.problems().size(), e.getMessage());
+        assertTrue(e.getMessage().contains("ACCESS_TOKEN must be at least 16 characters"));
+        assertFalse(e.getMessage().contains("secret"), "not even a bad token is printed");
+        assertTrue(e.getMessage().contains("MAX_BATCHES_PER_HOUR_PER_CLIENT must be between 1"));
+        assertTrue(e.getMessage().contains("MAX_NEW_HASHES_PER_DAY_PER_CLIENT must be a whole number"));
+    }
 }

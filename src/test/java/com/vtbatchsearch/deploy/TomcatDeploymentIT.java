@@ -61,7 +61,7 @@ class TomcatDeploymentIT {
         assertEquals(200, form.statusCode(), form.body());
         assertTrue(form.body().contains("name=\"file\""), "the upload form renders");
 
-        HttpResponse<String> upload = app.http().postMultipart("/upload",
+        HttpResponse<String> upload = app.http().postUploadForm(
                 Part.file("hash-iocs.txt", Corpus.read(Corpus.HASH_IOCS)));
         assertEquals(303, upload.statusCode(), upload.body());
         Matcher location = REPORT.matcher(upload.headers().firstValue("Location").orElseThrow());

@@ -10,13 +10,21 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.UUID;
 
-/** A plain HTTP client for tests that act as a browser or an API user; it never follows redirects. */
+/**
+ * A plain HTTP client for tests that act as a browser or an API user; it never follows redirects. Like
+ * a browser it keeps cookies, and like the pages' script it sends the CSRF token of the last page it
+ * read along with its API calls, which ride on the same session cookie.
+ */
 public final class Http {
+    private static final java.util.regex.Pattern CSRF_INPUT =
+            java.util.regex.Pattern.compile("name=\"csrf\" value=\"([^\"]+)\"");
     private final HttpClient client = HttpClient.newBuilder()
             .followRedirects(HttpClient.Redirect.NEVER)
+            .cookieHandler(new java.net.CookieManager())
             .connectTimeout(Duration.ofSeconds(5))
             .build();
     private final URI base;
+    private volatile String pageToken;
 
     public Http(URI base) {
         this.base = base;
@@ -28,8 +36,13 @@ public final class Http {
     }
 
     public HttpResponse<String> get(String path) throws IOException, InterruptedException {
-        return client.send(HttpRequest.newBuilder(uri(path)).timeout(Duration.ofSeconds(30)).GET().build(),
-                HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> page = client.send(HttpRequest.newBuilder(uri(path)).timeout(Duration.ofSeconds(30))
+                .GET().build(), HttpResponse.BodyHandlers.ofString());
+        java.util.regex.Matcher token = CSRF_INPUT.matcher(page.body());
+        if (token.find()) {
+            pageToken = token.group(1);
+        }
+        return page;
     }
 
     public HttpResponse<byte[]> getBytes(String path) throws IOException, InterruptedException {
@@ -39,9 +52,14 @@ public final class Http {
 
     public HttpResponse<String> post(String path, String contentType, byte[] body)
             throws IOException, InterruptedException {
-        return client.send(HttpRequest.newBuilder(uri(path)).timeout(Duration.ofSeconds(60))
+        HttpRequest.Builder request = HttpRequest.newBuilder(uri(path)).timeout(Duration.ofSeconds(60))
                 .header("Content-Type", contentType)
-                .POST(HttpRequest.BodyPublishers.ofByteArray(body)).build(), HttpResponse.BodyHandlers.ofString());
+                .POST(HttpRequest.BodyPublishers.ofByteArray(body));
+        String token = pageToken;
+        if (token != null && path.startsWith("/api/")) {
+            request.header("X-CSRF-Token", token);
+        }
+        return client.send(request.build(), HttpResponse.BodyHandlers.ofString());
     }
 
     /** Posts a multipart form whose parts are (name, filename or null, bytes) triples. */
@@ -58,6 +76,27 @@ public final class Http {
         }
         body.writeBytes(("--" + boundary + "--\r\n").getBytes(StandardCharsets.UTF_8));
         return post(path, "multipart/form-data; boundary=" + boundary, body.toByteArray());
+    }
+
+    /**
+     * Posts the upload form as a browser does: the form page first (for the session cookie and its
+     * CSRF token), then the form with the token as its first part.
+     */
+    public HttpResponse<String> postUploadForm(Part... parts) throws IOException, InterruptedException {
+        Part[] withToken = new Part[parts.length + 1];
+        withToken[0] = new Part("csrf", null, csrfToken("/").getBytes(StandardCharsets.UTF_8));
+        System.arraycopy(parts, 0, withToken, 1, parts.length);
+        return postMultipart("/upload", withToken);
+    }
+
+    /** The CSRF token of the form on the page at {@code path}, in this client's session. */
+    public String csrfToken(String path) throws IOException, InterruptedException {
+        HttpResponse<String> page = get(path);
+        java.util.regex.Matcher m = CSRF_INPUT.matcher(page.body());
+        if (!m.find()) {
+            throw new AssertionError("no CSRF token on " + path + " (" + page.statusCode() + ")");
+        }
+        return m.group(1);
     }
 
     /** One part of a multipart form; a filename makes it a file part. */

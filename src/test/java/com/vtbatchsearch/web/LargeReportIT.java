@@ -52,7 +52,8 @@ class LargeReportIT {
                 "DATA_DIR", DATA_DIR.toString(),
                 "VT_REQUESTS_PER_MINUTE", "4",
                 "MAX_UPLOAD_MB", "10",
-                "MAX_HASHES_PER_BATCH", String.valueOf(HASHES)));
+                "MAX_HASHES_PER_BATCH", String.valueOf(HASHES),
+                "MAX_NEW_HASHES_PER_DAY_PER_CLIENT", String.valueOf(HASHES)));
         return ShrinkWrap.createFromZipFile(WebArchive.class, new File(System.getProperty("vtbatch.war")));
     }
 

@@ -302,7 +302,7 @@ class ReportApiIT {
     @Test
     void rejectedFormKeepsWhatWasPasted() throws Exception {
         String pasted = "no hash in <b>this</b> text, only notes";
-        HttpResponse<String> response = http().postMultipart("/upload", Part.text(pasted));
+        HttpResponse<String> response = http().postUploadForm(Part.text(pasted));
         assertEquals(422, response.statusCode());
         assertTrue(response.body().contains("No hash found"));
         assertTrue(response.body().contains("no hash in &lt;b&gt;this&lt;/b&gt; text, only notes</textarea>"),

@@ -90,7 +90,7 @@ class UploadFlowIT {
         byte[] corpus = Corpus.read(Corpus.HASH_IOCS);
         int callsBefore = VT.calls();
 
-        HttpResponse<String> upload = http.postMultipart("/upload", Part.file("hash-iocs.txt", corpus));
+        HttpResponse<String> upload = http.postUploadForm(Part.file("hash-iocs.txt", corpus));
         assertEquals(303, upload.statusCode(), upload.body());
         String id = reportId(upload);
 
@@ -107,7 +107,7 @@ class UploadFlowIT {
         assertEquals(3057, VT.calls() - callsBefore, "one VirusTotal call per distinct hash");
         assertEquals(0, VT.rateLimitedCalls(), "no call beyond the fake's 6,000 a minute");
 
-        HttpResponse<String> again = http.postMultipart("/upload", Part.file("hash-iocs.txt", corpus));
+        HttpResponse<String> again = http.postUploadForm(Part.file("hash-iocs.txt", corpus));
         assertEquals(303, again.statusCode());
         String secondId = reportId(again);
         assertNotEquals(id, secondId, "every upload gets its own report");
@@ -127,7 +127,7 @@ class UploadFlowIT {
         String notFound = "c".repeat(40);
         VT.script(notFound, FakeVirusTotal.notFound(notFound));
 
-        HttpResponse<String> upload = http.postMultipart("/upload",
+        HttpResponse<String> upload = http.postUploadForm(
                 Part.text("first " + md5.toUpperCase() + "\r\nthen " + notFound + ", again " + md5));
         assertEquals(303, upload.statusCode(), upload.body());
         String id = reportId(upload);
@@ -183,17 +183,17 @@ class UploadFlowIT {
         Http http = http();
         long batchesBefore = countBatches();
 
-        HttpResponse<String> tooLarge = http.postMultipart("/upload",
+        HttpResponse<String> tooLarge = http.postUploadForm(
                 Part.file("big.txt", ("x".repeat(1023) + "\n").repeat(1100).getBytes(StandardCharsets.UTF_8)));
         assertEquals(413, tooLarge.statusCode());
         assertTrue(tooLarge.body().contains("larger than the limit of 1 MB"), tooLarge.body());
 
         byte[] binary = {'M', 'Z', 0, 0, 3, 0, 0, 0};
-        HttpResponse<String> bin = http.postMultipart("/upload", Part.file("a.exe", binary));
+        HttpResponse<String> bin = http.postUploadForm(Part.file("a.exe", binary));
         assertEquals(415, bin.statusCode());
         assertTrue(bin.body().contains("binary"));
 
-        HttpResponse<String> none = http.postMultipart("/upload", Part.text("no hashes here, only "
+        HttpResponse<String> none = http.postUploadForm(Part.text("no hashes here, only "
                 + "a".repeat(31) + " and " + "b".repeat(65)));
         assertEquals(422, none.statusCode());
         assertTrue(none.body().contains("MD5 (32 hex digits), SHA-1 (40) and SHA-256 (64)"), none.body());
@@ -202,20 +202,20 @@ class UploadFlowIT {
         for (int i = 0; i <= MAX_HASHES; i++) {
             many.append(String.format("%032x", i + 1)).append('\n');
         }
-        HttpResponse<String> tooMany = http.postMultipart("/upload", Part.file("many.txt",
+        HttpResponse<String> tooMany = http.postUploadForm(Part.file("many.txt",
                 many.toString().getBytes(StandardCharsets.UTF_8)));
         assertEquals(413, tooMany.statusCode());
         assertTrue(tooMany.body().contains("more than 5000 distinct hashes"), tooMany.body());
 
-        HttpResponse<String> apiNone = http.post("/api/batches", "text/plain", "nothing".getBytes(StandardCharsets.UTF_8));
+        HttpResponse<String> apiNone = http().post("/api/batches", "text/plain", "nothing".getBytes(StandardCharsets.UTF_8));
         assertEquals(422, apiNone.statusCode());
         assertTrue(json.readTree(apiNone.body()).path("error").asText().startsWith("No hash found"));
 
-        HttpResponse<String> apiBinary = http.post("/api/batches", "text/plain", binary);
+        HttpResponse<String> apiBinary = http().post("/api/batches", "text/plain", binary);
         assertEquals(415, apiBinary.statusCode());
         assertTrue(json.readTree(apiBinary.body()).has("error"));
 
-        HttpResponse<String> wrongType = http.post("/api/batches", "application/json", "{}".getBytes(StandardCharsets.UTF_8));
+        HttpResponse<String> wrongType = http().post("/api/batches", "application/json", "{}".getBytes(StandardCharsets.UTF_8));
         assertEquals(415, wrongType.statusCode());
 
         assertEquals(batchesBefore, countBatches(), "rejected uploads store nothing");
