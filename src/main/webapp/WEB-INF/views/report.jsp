@@ -1,4 +1,4 @@
-<%@ page contentType="text/html; charset=UTF-8" %>
+<%@ page contentType="text/html; charset=UTF-8" session="false" %>
 <%@ taglib prefix="c" uri="http://java.sun.com/jsp/jstl/core" %>
 <c:set var="counts" value="${report.counts}"/>
 <c:set var="query" value="${report.query}"/>
@@ -89,7 +89,7 @@
         <a id="export-csv" href="${api}?format=csv" download>CSV</a> ·
         <a id="export-json" href="${api}?format=json" download>JSON</a></p>
     </form>
-    <%-- Only when this page shows stale answers: the form's CSRF token needs a session. --%>
+    <%-- Only when this page shows stale answers. --%>
     <c:set var="anyStale" value="false"/>
     <c:forEach var="item" items="${report.items}"><c:if test="${item.stale}"><c:set var="anyStale" value="true"/></c:if></c:forEach>
     <c:if test="${anyStale}">

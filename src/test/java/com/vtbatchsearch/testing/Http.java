@@ -52,11 +52,22 @@ public final class Http {
 
     public HttpResponse<String> post(String path, String contentType, byte[] body)
             throws IOException, InterruptedException {
+        return post(path, contentType, body, true);
+    }
+
+    /** Posts with this client's cookies but without the CSRF header, as another site's form would. */
+    public HttpResponse<String> postAsCrossSiteForm(String path, String contentType, byte[] body)
+            throws IOException, InterruptedException {
+        return post(path, contentType, body, false);
+    }
+
+    private HttpResponse<String> post(String path, String contentType, byte[] body, boolean withToken)
+            throws IOException, InterruptedException {
         HttpRequest.Builder request = HttpRequest.newBuilder(uri(path)).timeout(Duration.ofSeconds(60))
                 .header("Content-Type", contentType)
                 .POST(HttpRequest.BodyPublishers.ofByteArray(body));
         String token = pageToken;
-        if (token != null && path.startsWith("/api/")) {
+        if (withToken && token != null && path.startsWith("/api/")) {
             request.header("X-CSRF-Token", token);
         }
         return client.send(request.build(), HttpResponse.BodyHandlers.ofString());

@@ -91,6 +91,17 @@ class GuardedInstanceIT {
     }
 
     @Test
+    void anApiCallRidingOnASignedInSessionNeedsTheFormsToken() throws Exception {
+        Http browser = signedIn();
+        // No hash in it: past the CSRF check it is a 422, so it spends none of the per-client budget.
+        byte[] text = "nothing to look up".getBytes(StandardCharsets.UTF_8);
+        HttpResponse<String> forged = browser.postAsCrossSiteForm("/api/batches", "text/plain", text);
+        assertEquals(403, forged.statusCode(), forged.body());
+        HttpResponse<String> fromThePage = browser.post("/api/batches", "text/plain", text);
+        assertEquals(422, fromThePage.statusCode(), fromThePage.body());
+    }
+
+    @Test
     void pagesAskForTheTokenOnceAndTheApiTakesItAsBearer() throws Exception {
         Http stranger = http();
         HttpResponse<String> home = stranger.get("/");

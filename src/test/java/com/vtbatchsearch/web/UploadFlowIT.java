@@ -25,6 +25,7 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -240,6 +241,18 @@ class UploadFlowIT {
             int status = http.get("/report/" + id).statusCode();
             assertTrue(status == 400 || status == 404 || status == 302, id + " gave " + status);
         }
+    }
+
+    @Test
+    void pageViewsCostNoSessionTheFormTokenLivesInACookie() throws Exception {
+        HttpResponse<String> form = http().get("/");
+        List<String> cookies = form.headers().allValues("Set-Cookie");
+        String csrf = cookies.stream().filter(c -> c.startsWith("vtbs-csrf=")).findFirst()
+                .orElseThrow(() -> new AssertionError("no CSRF cookie: " + cookies));
+        assertTrue(csrf.contains("HttpOnly") && csrf.contains("SameSite=Strict"), csrf);
+        assertTrue(form.body().contains("name=\"csrf\" value=\"" + csrf.substring("vtbs-csrf=".length(),
+                csrf.indexOf(';')) + "\""), "the form carries the cookie's token");
+        assertTrue(cookies.stream().noneMatch(c -> c.startsWith("JSESSIONID")), "a page view made a session: " + cookies);
     }
 
     @Test
