@@ -164,9 +164,4 @@ public final class BatchItem {
     public boolean isRefreshing() {
         return refreshing;
     }
-
-    @JsonIgnore
-    public boolean isFlagged() {
-        return verdict != null && verdict.malicious() > 0;
-    }
 }

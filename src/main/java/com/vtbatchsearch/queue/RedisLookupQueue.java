@@ -85,6 +85,15 @@ public final class RedisLookupQueue implements LookupQueue {
             redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
             return 1""";
 
+    /** Every batch with work and the length of its line, in turn order: one round trip, not one per batch. */
+    private static final String LENGTHS = """
+            local lengths = {}
+            for _, batch in ipairs(redis.call('LRANGE', KEYS[1], 0, -1)) do
+              lengths[#lengths + 1] = batch
+              lengths[#lengths + 1] = redis.call('LLEN', ARGV[1] .. batch)
+            end
+            return lengths""";
+
     private final JedisPooled redis;
     private final String prefix;
     private final String instanceId = UUID.randomUUID().toString();
@@ -231,9 +240,10 @@ public final class RedisLookupQueue implements LookupQueue {
 
     @Override
     public Map<String, Long> lengths() {
+        List<?> flat = (List<?>) redis.eval(LENGTHS, List.of(rotationKey()), List.of(linePrefix()));
         Map<String, Long> lengths = new LinkedHashMap<>();
-        for (String batchId : redis.lrange(rotationKey(), 0, -1)) {
-            lengths.put(batchId, redis.llen(linePrefix() + batchId));
+        for (int i = 0; i + 1 < flat.size(); i += 2) {
+            lengths.put((String) flat.get(i), (Long) flat.get(i + 1));
         }
         return lengths;
     }

@@ -59,8 +59,9 @@ public final class HealthServlet extends HttpServlet {
         Map<String, Object> queueState = new LinkedHashMap<>();
         queueState.put("kind", queue.describe());
         try {
-            queueState.put("length", queue.size());
-            queueState.put("batches", queue.lengths().size());
+            Map<String, Long> lengths = queue.lengths();
+            queueState.put("length", lengths.values().stream().mapToLong(Long::longValue).sum());
+            queueState.put("batches", lengths.size());
             queueState.put("up", true);
         } catch (RuntimeException e) {
             queueState.put("up", false);

@@ -14,7 +14,7 @@ import com.vtbatchsearch.store.Database;
 import com.vtbatchsearch.store.LookupRepository;
 import com.vtbatchsearch.testing.FakeVirusTotal;
 import com.vtbatchsearch.testing.FakeVirusTotal.Reply;
-import com.vtbatchsearch.testing.RedisProcess;
+import com.vtbatchsearch.testing.SharedRedis;
 import java.io.IOException;
 import java.net.URI;
 import java.nio.file.Path;
@@ -27,13 +27,11 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.function.BooleanSupplier;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
-import redis.clients.jedis.JedisPooled;
 
 /**
  * Workers of two app instances sharing one Redis queue and one Redis rate limit (and one database):
@@ -44,8 +42,8 @@ class RedisLookupWorkerTest {
             Duration.ofMillis(200), Duration.ofMillis(500), Duration.ofMillis(20), 3, Duration.ofSeconds(30));
     private static final Duration WAIT = Duration.ofSeconds(10);
 
-    private static RedisProcess redisServer;
-    private static JedisPooled redis;
+    @RegisterExtension
+    static final SharedRedis REDIS = new SharedRedis();
 
     @TempDir
     Path dataDir;
@@ -60,22 +58,6 @@ class RedisLookupWorkerTest {
     private final List<RedisLookupQueue> queues = new ArrayList<>();
     private final List<LookupWorker> workers = new ArrayList<>();
     private final List<Thread> threads = new ArrayList<>();
-
-    @BeforeAll
-    static void startRedis() {
-        redisServer = RedisProcess.start();
-        redis = new JedisPooled("127.0.0.1", redisServer.port());
-    }
-
-    @AfterAll
-    static void stopRedis() {
-        if (redis != null) {
-            redis.close();
-        }
-        if (redisServer != null) {
-            redisServer.close();
-        }
-    }
 
     @BeforeEach
     void setUp() throws IOException {
@@ -111,10 +93,10 @@ class RedisLookupWorkerTest {
     }
 
     private RedisLookupQueue instance(int perMinute, int n, Duration maintenanceInterval) {
-        RedisLookupQueue queue = new RedisLookupQueue(redis, prefix, "redis test", Duration.ofSeconds(30));
+        RedisLookupQueue queue = new RedisLookupQueue(REDIS.pool(), prefix, "redis test", Duration.ofSeconds(30));
         queue.markFilled();
         queues.add(queue);
-        RateLimiter limiter = new RedisRateLimiter(redis, prefix, perMinute, 1_000_000, clock, at -> { });
+        RateLimiter limiter = new RedisRateLimiter(REDIS.pool(), prefix, perMinute, 1_000_000, clock, at -> { });
         LookupStatus status = new LookupStatus(true, limiter);
         QueueMaintenance maintenance = new QueueMaintenance(queue, lookups, maintenanceInterval, clock, () -> { });
         for (int i = 0; i < n; i++) {
@@ -216,7 +198,7 @@ class RedisLookupWorkerTest {
     @Test
     void entriesOfAStoppedInstanceAreRecoveredAndAnswered() throws InterruptedException {
         List<String> hashes = md5s("recovered", 3);
-        RedisLookupQueue dead = new RedisLookupQueue(redis, prefix, "dead instance", Duration.ofSeconds(30));
+        RedisLookupQueue dead = new RedisLookupQueue(REDIS.pool(), prefix, "dead instance", Duration.ofSeconds(30));
         queues.add(dead);
         String id = submit(dead, hashes);
         QueuedLookup taken = dead.take(Duration.ofMillis(100)).orElseThrow(); // then the instance died
@@ -242,7 +224,7 @@ class RedisLookupWorkerTest {
         // reported separately); the maintenance puts it back once the queue runs dry.
         RedisLookupQueue first = instance(1_000_000, 1, Duration.ofMillis(300));
         RedisLookupQueue second = instance(1_000_000, 1, Duration.ofMillis(300));
-        RateLimiter shared = new RedisRateLimiter(redis, prefix, 1_000_000, 1_000_000, clock, at -> { });
+        RateLimiter shared = new RedisRateLimiter(REDIS.pool(), prefix, 1_000_000, 1_000_000, clock, at -> { });
         submit(first, hashes.subList(0, 1));
         startAll();
         await("lookups are paused", () -> shared.pause().isPresent());

@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
-import com.vtbatchsearch.testing.RedisProcess;
+import com.vtbatchsearch.testing.SharedRedis;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -20,11 +20,9 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import redis.clients.jedis.JedisPooled;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The shared limiter against a real Redis of the test's own (never the machine's shared Redis). Two
@@ -33,28 +31,12 @@ import redis.clients.jedis.JedisPooled;
 class RedisRateLimiterTest {
     private static final Duration CLOSE = Duration.ofMillis(500);
 
-    private static RedisProcess redisServer;
-    private static JedisPooled redis;
+    @RegisterExtension
+    static final SharedRedis REDIS = new SharedRedis();
 
     private final Clock clock = Clock.systemUTC();
     private final List<Instant> recorded = Collections.synchronizedList(new ArrayList<>());
     private String prefix;
-
-    @BeforeAll
-    static void startRedis() {
-        redisServer = RedisProcess.start();
-        redis = new JedisPooled("127.0.0.1", redisServer.port());
-    }
-
-    @AfterAll
-    static void stopRedis() {
-        if (redis != null) {
-            redis.close();
-        }
-        if (redisServer != null) {
-            redisServer.close();
-        }
-    }
 
     @BeforeEach
     void newPrefix() {
@@ -62,7 +44,7 @@ class RedisRateLimiterTest {
     }
 
     private RedisRateLimiter limiter(int perMinute, int perDay) {
-        return new RedisRateLimiter(redis, prefix, perMinute, perDay, clock, recorded::add);
+        return new RedisRateLimiter(REDIS.pool(), prefix, perMinute, perDay, clock, recorded::add);
     }
 
     private static void assertClose(Instant expected, Instant actual, Duration tolerance, String what) {
@@ -232,7 +214,7 @@ class RedisRateLimiterTest {
     @Test
     void limitersOnDifferentPrefixesAreIndependent() {
         RedisRateLimiter limiter = limiter(1, 1_000);
-        RedisRateLimiter other = new RedisRateLimiter(redis, prefix + "other:", 1, 1_000, clock, at -> { });
+        RedisRateLimiter other = new RedisRateLimiter(REDIS.pool(), prefix + "other:", 1, 1_000, clock, at -> { });
         limiter.pauseUntil(clock.instant().plusSeconds(60), "429");
 
         assertEquals(Optional.empty(), other.tryAcquire());

@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.vtbatchsearch.testing.RedisProcess;
+import com.vtbatchsearch.testing.SharedRedis;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
@@ -15,41 +15,24 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import redis.clients.jedis.JedisPooled;
 import redis.embedded.RedisServer;
 
 /**
  * Runs against a real Redis server that the test starts itself, on a free loopback port (never the
- * shared Redis on 6379), from the binary bundled in embedded-redis.
+ * shared Redis on 6379), from the binary bundled in embedded-REDIS.pool().
  */
 class RedisLookupQueueTest extends LookupQueueContract {
-    private static RedisProcess redisServer;
-    private static JedisPooled redis;
+    @RegisterExtension
+    static final SharedRedis REDIS = new SharedRedis();
 
     private final List<RedisLookupQueue> opened = new ArrayList<>();
     private String prefix;
     private RedisLookupQueue queue;
-
-    @BeforeAll
-    static void startRedis() {
-        redisServer = RedisProcess.start();
-        redis = new JedisPooled("127.0.0.1", redisServer.port());
-    }
-
-    @AfterAll
-    static void stopRedis() {
-        if (redis != null) {
-            redis.close();
-        }
-        if (redisServer != null) {
-            redisServer.close();
-        }
-    }
 
     @BeforeEach
     void openQueue() {
@@ -68,7 +51,7 @@ class RedisLookupQueueTest extends LookupQueueContract {
     }
 
     private RedisLookupQueue open(String keyPrefix) {
-        RedisLookupQueue q = new RedisLookupQueue(redis, keyPrefix, "redis 127.0.0.1:" + redisServer.port(), Duration.ofSeconds(30));
+        RedisLookupQueue q = new RedisLookupQueue(REDIS.pool(), keyPrefix, "redis 127.0.0.1:" + REDIS.server().port(), Duration.ofSeconds(30));
         opened.add(q);
         return q;
     }
@@ -182,7 +165,7 @@ class RedisLookupQueueTest extends LookupQueueContract {
         assertFalse(queue.needsRefill());
         assertFalse(other.needsRefill(), "the marker is shared by every instance");
 
-        redis.flushAll();
+        REDIS.pool().flushAll();
 
         assertTrue(queue.needsRefill());
         assertTrue(other.needsRefill());
@@ -190,7 +173,7 @@ class RedisLookupQueueTest extends LookupQueueContract {
 
     @Test
     void describeIsWhatTheOwnerSaid() {
-        assertEquals("redis 127.0.0.1:" + redisServer.port(), queue.describe());
+        assertEquals("redis 127.0.0.1:" + REDIS.server().port(), queue.describe());
         assertEquals("redis cache.example.com:6380", RedisLookupQueue.describe(URI.create(
                 "rediss://:pw@cache.example.com:6380/0")));
         assertEquals("redis cache.example.com:6379", RedisLookupQueue.describe(URI.create("redis://cache.example.com")));
