@@ -57,7 +57,8 @@ public final class AppListener implements ServletContextListener {
         context.addServlet("report", new ReportServlet(app.batches())).addMapping("/report/*");
         context.addServlet("api-batches", new ApiBatchesServlet(limits, app.batches(), json, throttle))
                 .addMapping("/api/batches", "/api/batches/*");
-        context.addServlet("health", new HealthServlet(app.database(), app.queue(), app.status(), app.limiter(),
+        context.addServlet("health", new HealthServlet(app.database().isPostgres() ? "postgresql" : "sqlite",
+                app.database()::isHealthy, app.queue(), app.status(), app.limiter(),
                 app.workers(), app.workerExecutor(), json)).addMapping("/health");
     }
 

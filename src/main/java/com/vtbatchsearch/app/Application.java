@@ -1,8 +1,11 @@
 package com.vtbatchsearch.app;
 
+import com.vtbatchsearch.batch.BatchRepository;
 import com.vtbatchsearch.batch.BatchService;
 import com.vtbatchsearch.batch.Freshness;
+import com.vtbatchsearch.lookup.CallLogRepository;
 import com.vtbatchsearch.lookup.LocalRateLimiter;
+import com.vtbatchsearch.lookup.LookupRepository;
 import com.vtbatchsearch.lookup.LookupStatus;
 import com.vtbatchsearch.lookup.LookupWorker;
 import com.vtbatchsearch.lookup.QueueMaintenance;
@@ -12,10 +15,7 @@ import com.vtbatchsearch.lookup.VirusTotalClient;
 import com.vtbatchsearch.queue.EmbeddedLookupQueue;
 import com.vtbatchsearch.queue.LookupQueue;
 import com.vtbatchsearch.queue.RedisLookupQueue;
-import com.vtbatchsearch.store.BatchRepository;
-import com.vtbatchsearch.store.CallLogRepository;
 import com.vtbatchsearch.store.Database;
-import com.vtbatchsearch.store.LookupRepository;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;

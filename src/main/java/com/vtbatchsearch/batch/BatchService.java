@@ -2,7 +2,6 @@ package com.vtbatchsearch.batch;
 
 import com.vtbatchsearch.lookup.RateLimiter;
 import com.vtbatchsearch.queue.LookupQueue;
-import com.vtbatchsearch.store.BatchRepository;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.List;

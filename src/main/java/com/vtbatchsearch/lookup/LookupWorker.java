@@ -1,9 +1,8 @@
 package com.vtbatchsearch.lookup;
 
+import com.vtbatchsearch.lookup.LookupRepository.LookupState;
 import com.vtbatchsearch.queue.LookupQueue;
 import com.vtbatchsearch.queue.QueuedLookup;
-import com.vtbatchsearch.store.LookupRepository;
-import com.vtbatchsearch.store.LookupRepository.LookupState;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;

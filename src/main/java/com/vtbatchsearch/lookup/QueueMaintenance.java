@@ -1,8 +1,7 @@
 package com.vtbatchsearch.lookup;
 
+import com.vtbatchsearch.lookup.LookupRepository.PendingEntry;
 import com.vtbatchsearch.queue.LookupQueue;
-import com.vtbatchsearch.store.LookupRepository;
-import com.vtbatchsearch.store.LookupRepository.PendingEntry;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;

@@ -5,7 +5,6 @@ import com.vtbatchsearch.lookup.LookupStatus;
 import com.vtbatchsearch.lookup.LookupWorker;
 import com.vtbatchsearch.lookup.RateLimiter;
 import com.vtbatchsearch.queue.LookupQueue;
-import com.vtbatchsearch.store.Database;
 import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
@@ -14,6 +13,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.BooleanSupplier;
 
 /**
  * {@code GET /health}: the state of the database, the queue (Redis or embedded), the workers and the
@@ -22,7 +22,8 @@ import java.util.Map;
  * rejected key shows under {@code lookups} but is no reason to replace the instance: still 200.
  */
 public final class HealthServlet extends HttpServlet {
-    private final Database database;
+    private final String databaseKind;
+    private final BooleanSupplier databaseHealthy;
     private final LookupQueue queue;
     private final LookupStatus status;
     private final RateLimiter limiter;
@@ -31,12 +32,15 @@ public final class HealthServlet extends HttpServlet {
     private final ObjectMapper json;
 
     /**
+     * @param databaseKind    postgresql or sqlite
+     * @param databaseHealthy answers whether the database takes queries now
      * @param limiter        null when no API key is configured
      * @param workerExecutor what the workers run on: managed, own, or none without an API key
      */
-    public HealthServlet(Database database, LookupQueue queue, LookupStatus status, RateLimiter limiter,
+    public HealthServlet(String databaseKind, BooleanSupplier databaseHealthy, LookupQueue queue, LookupStatus status, RateLimiter limiter,
             List<LookupWorker> workers, String workerExecutor, ObjectMapper json) {
-        this.database = database;
+        this.databaseKind = databaseKind;
+        this.databaseHealthy = databaseHealthy;
         this.queue = queue;
         this.status = status;
         this.limiter = limiter;
@@ -48,12 +52,12 @@ public final class HealthServlet extends HttpServlet {
     @Override
     protected void doGet(HttpServletRequest request, HttpServletResponse response) throws IOException {
         List<String> down = new ArrayList<>();
-        boolean databaseUp = database.isHealthy();
+        boolean databaseUp = databaseHealthy.getAsBoolean();
         if (!databaseUp) {
             down.add("database");
         }
         Map<String, Object> databaseState = new LinkedHashMap<>();
-        databaseState.put("kind", database.isPostgres() ? "postgresql" : "sqlite");
+        databaseState.put("kind", databaseKind);
         databaseState.put("up", databaseUp);
 
         Map<String, Object> queueState = new LinkedHashMap<>();

@@ -5,11 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.vtbatchsearch.lookup.FileReport;
 import com.vtbatchsearch.lookup.LocalRateLimiter;
+import com.vtbatchsearch.lookup.LookupRepository;
 import com.vtbatchsearch.queue.EmbeddedLookupQueue;
 import com.vtbatchsearch.queue.QueuedLookup;
-import com.vtbatchsearch.store.BatchRepository;
 import com.vtbatchsearch.store.Database;
-import com.vtbatchsearch.store.LookupRepository;
 import com.vtbatchsearch.testing.MutableClock;
 import java.nio.file.Path;
 import java.time.Duration;

@@ -6,15 +6,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import com.vtbatchsearch.batch.BatchItem;
+import com.vtbatchsearch.batch.BatchRepository;
 import com.vtbatchsearch.batch.ExtractedHashes;
 import com.vtbatchsearch.batch.Freshness;
 import com.vtbatchsearch.batch.HashType;
+import com.vtbatchsearch.lookup.LookupRepository.LookupState;
 import com.vtbatchsearch.queue.EmbeddedLookupQueue;
 import com.vtbatchsearch.queue.QueuedLookup;
-import com.vtbatchsearch.store.BatchRepository;
 import com.vtbatchsearch.store.Database;
-import com.vtbatchsearch.store.LookupRepository;
-import com.vtbatchsearch.store.LookupRepository.LookupState;
 import com.vtbatchsearch.testing.FakeVirusTotal;
 import com.vtbatchsearch.testing.FakeVirusTotal.Reply;
 import java.io.IOException;

@@ -4,15 +4,14 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.vtbatchsearch.batch.BatchRepository;
 import com.vtbatchsearch.batch.ExtractedHashes;
 import com.vtbatchsearch.batch.Freshness;
 import com.vtbatchsearch.batch.HashType;
 import com.vtbatchsearch.queue.EmbeddedLookupQueue;
 import com.vtbatchsearch.queue.LookupQueue;
 import com.vtbatchsearch.queue.QueuedLookup;
-import com.vtbatchsearch.store.BatchRepository;
 import com.vtbatchsearch.store.Database;
-import com.vtbatchsearch.store.LookupRepository;
 import com.vtbatchsearch.testing.MutableClock;
 import java.nio.file.Path;
 import java.time.Duration;

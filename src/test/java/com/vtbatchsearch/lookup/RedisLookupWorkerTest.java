@@ -4,14 +4,13 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
+import com.vtbatchsearch.batch.BatchRepository;
 import com.vtbatchsearch.batch.ExtractedHashes;
 import com.vtbatchsearch.batch.Freshness;
 import com.vtbatchsearch.batch.HashType;
 import com.vtbatchsearch.queue.QueuedLookup;
 import com.vtbatchsearch.queue.RedisLookupQueue;
-import com.vtbatchsearch.store.BatchRepository;
 import com.vtbatchsearch.store.Database;
-import com.vtbatchsearch.store.LookupRepository;
 import com.vtbatchsearch.testing.FakeVirusTotal;
 import com.vtbatchsearch.testing.FakeVirusTotal.Reply;
 import com.vtbatchsearch.testing.SharedRedis;

@@ -1,19 +1,16 @@
-package com.vtbatchsearch.store;
+package com.vtbatchsearch.batch;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.vtbatchsearch.batch.Batch;
-import com.vtbatchsearch.batch.BatchCounts;
-import com.vtbatchsearch.batch.BatchItem;
-import com.vtbatchsearch.batch.ExtractedHashes;
-import com.vtbatchsearch.batch.Freshness;
-import com.vtbatchsearch.batch.HashType;
-import com.vtbatchsearch.batch.ItemQuery;
+import com.vtbatchsearch.lookup.CallLogRepository;
 import com.vtbatchsearch.lookup.FileReport;
-import com.vtbatchsearch.store.LookupRepository.LookupState;
+import com.vtbatchsearch.lookup.LookupRepository;
+import com.vtbatchsearch.lookup.LookupRepository.LookupState;
+import com.vtbatchsearch.store.Database;
+import com.vtbatchsearch.testing.PostgresDatabase;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -31,7 +28,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-import com.vtbatchsearch.testing.PostgresDatabase;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -43,8 +39,8 @@ import org.junit.jupiter.params.provider.EnumSource;
 
 /** Every repository against both engines: the SQLite file and a PostgreSQL database. */
 @ParameterizedClass(name = "{0}")
-@EnumSource(RepositoryTest.Engine.class)
-class RepositoryTest {
+@EnumSource(BatchRepositoryTest.Engine.class)
+class BatchRepositoryTest {
     private static final Instant T0 = Instant.parse("2024-05-01T10:00:00Z");
     private static final Freshness FRESHNESS = new Freshness(Duration.ofDays(7), Duration.ofHours(24));
 

@@ -1,12 +1,7 @@
-package com.vtbatchsearch.store;
+package com.vtbatchsearch.batch;
 
-import com.vtbatchsearch.batch.Batch;
-import com.vtbatchsearch.batch.BatchCounts;
-import com.vtbatchsearch.batch.BatchItem;
-import com.vtbatchsearch.batch.ExtractedHashes;
-import com.vtbatchsearch.batch.Freshness;
-import com.vtbatchsearch.batch.HashType;
-import com.vtbatchsearch.batch.ItemQuery;
+import com.vtbatchsearch.store.Database;
+import com.vtbatchsearch.store.StoreException;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;

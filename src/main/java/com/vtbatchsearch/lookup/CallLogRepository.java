@@ -1,5 +1,7 @@
-package com.vtbatchsearch.store;
+package com.vtbatchsearch.lookup;
 
+import com.vtbatchsearch.store.Database;
+import com.vtbatchsearch.store.StoreException;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
