@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.vtbatchsearch.testing.AppDatabase;
 import com.vtbatchsearch.testing.AppSettings;
 import com.vtbatchsearch.testing.Http;
 import com.vtbatchsearch.testing.Http.Part;
@@ -20,7 +21,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
-import java.sql.ResultSet;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.Locale;
@@ -85,10 +85,7 @@ class OpenInstanceIT {
     }
 
     private static long batches() throws Exception {
-        try (Connection c = DriverManager.getConnection("jdbc:sqlite:file:" + DATA_DIR.resolve("vt-batch-search.db") + "?mode=ro");
-                ResultSet r = c.createStatement().executeQuery("SELECT COUNT(*) FROM batches")) {
-            return r.getLong(1);
-        }
+        return AppDatabase.count(DATA_DIR, "batches");
     }
 
     private String host() {

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.vtbatchsearch.testing.AppDatabase;
 import com.vtbatchsearch.testing.AppSettings;
 import com.vtbatchsearch.testing.RawHttp;
 import java.io.ByteArrayOutputStream;
@@ -12,9 +13,6 @@ import java.io.File;
 import java.net.URL;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.sql.Connection;
-import java.sql.DriverManager;
-import java.sql.ResultSet;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -68,7 +66,13 @@ class PathSpellingIT {
 
     private RawHttp.Answer send(String method, String path, String contentType, byte[] body, String authorization)
             throws Exception {
-        StringBuilder head = new StringBuilder(method + " " + context() + path + " HTTP/1.1\nHost: "
+        return sendTarget(method, context() + path, contentType, body, authorization);
+    }
+
+    /** Sends {@code target} as the request line's target, byte for byte. */
+    private RawHttp.Answer sendTarget(String method, String target, String contentType, byte[] body,
+            String authorization) throws Exception {
+        StringBuilder head = new StringBuilder(method + " " + target + " HTTP/1.1\nHost: "
                 + base.getHost() + ":" + base.getPort() + "\nCookie: vtbs-csrf=" + CSRF + "\nConnection: close\n");
         if (authorization != null) {
             head.append("Authorization: ").append(authorization).append('\n');
@@ -133,10 +137,7 @@ class PathSpellingIT {
     }
 
     private static long batches() throws Exception {
-        try (Connection c = DriverManager.getConnection("jdbc:sqlite:file:" + DATA_DIR.resolve("vt-batch-search.db") + "?mode=ro");
-                ResultSet r = c.createStatement().executeQuery("SELECT COUNT(*) FROM batches")) {
-            return r.getLong(1);
-        }
+        return AppDatabase.count(DATA_DIR, "batches");
     }
 
     @Test
@@ -190,6 +191,10 @@ class PathSpellingIT {
             assertEquals(400, answer.status(), spelling + ": " + answer.text());
             assertTrue(answer.text().contains("\"error\""), spelling + ": " + answer.text());
         }
+        String absolute = "http://" + base.getHost() + ":" + base.getPort() + context();
+        assertEquals(200, sendTarget("GET", absolute + "/api/batches/" + id, null, null, "Bearer " + TOKEN).status(),
+                "the absolute form of a request target, as sent to a proxy");
+        assertEquals(400, sendTarget("GET", absolute + "/static/../api/batches/" + id, null, null, null).status());
         RawHttp.Answer page = send("GET", "/static/../report/" + id, null, null, "Bearer " + TOKEN);
         assertEquals(400, page.status(), page.text());
         assertFalse(page.text().contains("data-batch-id"), page.text());
