@@ -5,6 +5,7 @@ import com.vtbatchsearch.web.AccessControlFilter;
 import com.vtbatchsearch.web.AccessToken;
 import com.vtbatchsearch.web.ApiBatchesServlet;
 import com.vtbatchsearch.web.CsrfFilter;
+import com.vtbatchsearch.web.ErrorPageServlet;
 import com.vtbatchsearch.web.HealthServlet;
 import com.vtbatchsearch.web.HomeServlet;
 import com.vtbatchsearch.web.LoginServlet;
@@ -60,6 +61,7 @@ public final class AppListener implements ServletContextListener {
         context.addServlet("health", new HealthServlet(app.database().isPostgres() ? "postgresql" : "sqlite",
                 app.database()::isHealthy, app.queue(), app.status(), app.limiter(),
                 app.workers(), app.workerExecutor(), json)).addMapping("/health");
+        context.addServlet("error-page", new ErrorPageServlet(json)).addMapping("/WEB-INF/error");
     }
 
     /** In this order on every request: headers, request shape, access token (if set), CSRF. */

@@ -61,7 +61,7 @@ public final class HealthServlet extends HttpServlet {
         databaseState.put("up", databaseUp);
 
         Map<String, Object> queueState = new LinkedHashMap<>();
-        queueState.put("kind", queue.describe());
+        queueState.put("kind", kindOf(queue.describe()));
         try {
             Map<String, Long> lengths = queue.lengths();
             queueState.put("length", lengths.values().stream().mapToLong(Long::longValue).sum());
@@ -91,6 +91,15 @@ public final class HealthServlet extends HttpServlet {
         response.setHeader("Cache-Control", "no-store");
         Views.json(response, json, down.isEmpty() ? HttpServletResponse.SC_OK
                 : HttpServletResponse.SC_SERVICE_UNAVAILABLE, body);
+    }
+
+    /**
+     * {@code redis} or {@code embedded}: the first word of the queue's description, which goes on to name
+     * the Redis host and port. The page is open to anyone, so it names no address.
+     */
+    static String kindOf(String description) {
+        int space = description.indexOf(' ');
+        return space < 0 ? description : description.substring(0, space);
     }
 
     private Map<String, Object> lookups() {

@@ -21,9 +21,9 @@ final class Rejections {
         return pathOf(request).startsWith("/api/");
     }
 
-    /** The request's path inside the app, without the context path. */
+    /** The request's path inside the app as the container maps it (see {@link RequestPath}). */
     static String pathOf(HttpServletRequest request) {
-        return request.getRequestURI().substring(request.getContextPath().length());
+        return RequestPath.of(request);
     }
 
     static void send(HttpServletRequest request, HttpServletResponse response, int status, String message)

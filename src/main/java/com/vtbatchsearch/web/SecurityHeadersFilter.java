@@ -26,8 +26,7 @@ public final class SecurityHeadersFilter extends HttpFilter {
         response.setHeader("X-Frame-Options", "DENY");
         response.setHeader("Referrer-Policy", "no-referrer");
         response.setHeader("Cross-Origin-Opener-Policy", "same-origin");
-        String path = request.getRequestURI().substring(request.getContextPath().length());
-        if (!path.startsWith("/static/")) {
+        if (!RequestPath.of(request).startsWith("/static/")) {
             response.setHeader("Cache-Control", "no-store");
         }
         chain.doFilter(request, response);

@@ -10,8 +10,10 @@ import com.vtbatchsearch.testing.AppSettings;
 import com.vtbatchsearch.testing.Corpus;
 import com.vtbatchsearch.testing.FakeVirusTotal;
 import com.vtbatchsearch.testing.Http.Part;
+import com.vtbatchsearch.testing.RawHttp;
 import com.vtbatchsearch.testing.TomcatProcess;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -124,6 +126,33 @@ class TomcatDeploymentIT {
                     && severe.get(0).contains("REDIS_URL"), severe.get(0));
             assertEquals(404, new AppClient(broken.baseUri()).http().get("/health").statusCode(),
                     "the application did not start");
+        }
+    }
+
+    @Test
+    void dotSegmentsAre400AndErrorsAreTheAppsOwnOnPlainTomcat() throws Exception {
+        RawHttp raw = new RawHttp(tomcat.baseUri().toURL());
+        String root = tomcat.baseUri().getPath().replaceAll("/$", "");
+        String host = "Host: 127.0.0.1:" + tomcat.port() + "\nConnection: close\n";
+        byte[] hash = "0123456789abcdef0123456789abcdef".getBytes(StandardCharsets.US_ASCII);
+        for (String spelling : new String[] {"/static/../api/batches", "/static/%2e%2e/api/batches", "/static/..;/api/batches",
+            "//api/batches", "/api;x/batches"}) {
+            RawHttp.Answer answer = raw.exchange("POST " + root + spelling + " HTTP/1.1\n" + host
+                    + "Content-Type: text/plain\nContent-Length: " + hash.length + "\n", out -> out.write(hash),
+                    Duration.ofSeconds(20));
+            assertEquals(400, answer.status(), spelling + ": " + answer.text());
+            assertTrue(answer.text().contains("{\"error\":"), spelling + ": " + answer.text());
+        }
+        for (String request : new String[] {"PUT /api/batches", "GET /api/no-such-thing", "TRACE /api/batches",
+            "PUT /", "GET /no-such-page", "GET /report/%2F", "GET /report/%00"}) {
+            String[] parts = request.split(" ");
+            RawHttp.Answer answer = raw.exchange(parts[0] + " " + root + parts[1] + " HTTP/1.1\n" + host,
+                    out -> { }, Duration.ofSeconds(20));
+            assertTrue(answer.status() >= 400, request + ": " + answer.text());
+            assertFalse(answer.text().contains("Tomcat"), request + " names the server: " + answer.text());
+            if (parts[1].startsWith("/api/")) {
+                assertTrue(answer.text().contains("{\"error\":"), request + ": " + answer.text());
+            }
         }
     }
 }

@@ -210,7 +210,10 @@ public final class TomcatProcess implements AutoCloseable {
                   <Service name="Catalina">
                     <Connector port="%d" address="127.0.0.1" protocol="HTTP/1.1" connectionTimeout="20000" />
                     <Engine name="Catalina" defaultHost="localhost">
-                      <Host name="localhost" appBase="webapps" unpackWARs="true" autoDeploy="false" />
+                      <Host name="localhost" appBase="webapps" unpackWARs="true" autoDeploy="false">
+                        <!-- as the README asks: errors Tomcat answers before the app (an encoded slash) name no server -->
+                        <Valve className="org.apache.catalina.valves.ErrorReportValve" showReport="false" showServerInfo="false" />
+                      </Host>
                     </Engine>
                   </Service>
                 </Server>

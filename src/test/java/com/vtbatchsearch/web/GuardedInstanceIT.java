@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.vtbatchsearch.testing.AppDatabase;
 import com.vtbatchsearch.testing.AppSettings;
 import com.vtbatchsearch.testing.Http;
 import com.vtbatchsearch.testing.Http.Part;
@@ -18,9 +19,6 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.sql.Connection;
-import java.sql.DriverManager;
-import java.sql.ResultSet;
 import java.time.Duration;
 import java.util.Map;
 import java.util.stream.Stream;
@@ -84,10 +82,7 @@ class GuardedInstanceIT {
     }
 
     private static long batches() throws Exception {
-        try (Connection c = DriverManager.getConnection("jdbc:sqlite:file:" + DATA_DIR.resolve("vt-batch-search.db") + "?mode=ro");
-                ResultSet r = c.createStatement().executeQuery("SELECT COUNT(*) FROM batches")) {
-            return r.getLong(1);
-        }
+        return AppDatabase.count(DATA_DIR, "batches");
     }
 
     @Test
