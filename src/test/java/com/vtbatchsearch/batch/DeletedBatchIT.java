@@ -8,17 +8,25 @@ import static com.vtbatchsearch.testing.Instances.sha256;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.vtbatchsearch.app.AppConfig;
 import com.vtbatchsearch.app.Application;
 import com.vtbatchsearch.testing.FakeVirusTotal;
 import com.vtbatchsearch.testing.Instances;
+import com.vtbatchsearch.testing.MutableClock;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** A whole app instance whose worker meets the queue entries of a batch deleted while they waited. */
+/**
+ * Whole app instances: a worker that meets the queue entries of a batch deleted while they waited, and
+ * an instance that expires old batches as it starts.
+ */
 class DeletedBatchIT {
     @TempDir
     Path dataDir;
@@ -54,6 +62,25 @@ class DeletedBatchIT {
                 assertEquals(1, vt.calls(shared), "the kept batch still needed it: looked up once");
                 assertEquals(2, vt.calls());
             }
+        }
+    }
+
+    @Test
+    void anInstanceWithARetentionDeletesOlderBatchesAsItStarts() throws Exception {
+        Map<String, String> settings = Map.of("DATA_DIR", dataDir.toString());
+        String old;
+        String recent;
+        MutableClock clock = new MutableClock(Instant.now().minus(Duration.ofDays(10)));
+        try (Application earlier = Application.start(AppConfig.from(settings), clock)) {
+            old = earlier.batches().submit(hashes(List.of(sha256("old", 0)))).id();
+            clock.advance(Duration.ofDays(5));
+            recent = earlier.batches().submit(hashes(List.of(sha256("recent", 0)))).id();
+        }
+        Map<String, String> withRetention = new HashMap<>(settings);
+        withRetention.put("BATCH_RETENTION_DAYS", "7");
+        try (Application app = Instances.start(withRetention)) {
+            await("the 10-day-old batch expired", Duration.ofSeconds(30), () -> app.batches().find(old).isEmpty());
+            assertTrue(app.batches().find(recent).isPresent(), "5 days old: kept");
         }
     }
 }
