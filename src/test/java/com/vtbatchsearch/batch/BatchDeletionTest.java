@@ -13,8 +13,8 @@ import com.vtbatchsearch.lookup.LookupRepository;
 import com.vtbatchsearch.lookup.LookupRepository.LookupState;
 import com.vtbatchsearch.queue.EmbeddedLookupQueue;
 import com.vtbatchsearch.store.Database;
+import com.vtbatchsearch.testing.Databases;
 import com.vtbatchsearch.testing.MutableClock;
-import com.vtbatchsearch.testing.PostgresDatabase;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -23,10 +23,10 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.Parameter;
 import org.junit.jupiter.params.ParameterizedClass;
@@ -34,15 +34,16 @@ import org.junit.jupiter.params.provider.EnumSource;
 
 /** Deleting a batch and expiring old ones, on both engines: the rest of the data stays as it was. */
 @ParameterizedClass(name = "{0}")
-@EnumSource(BatchRepositoryTest.Engine.class)
+@EnumSource(Databases.Engine.class)
 class BatchDeletionTest {
     private static final Instant T0 = Instant.parse("2026-11-24T10:00:00Z");
     private static final Freshness FRESHNESS = new Freshness(Duration.ofDays(7), Duration.ofHours(24));
 
-    private static PostgresDatabase postgres;
+    @RegisterExtension
+    static final Databases DATABASES = new Databases();
 
     @Parameter
-    BatchRepositoryTest.Engine engine;
+    Databases.Engine engine;
 
     @TempDir
     Path dataDir;
@@ -53,24 +54,9 @@ class BatchDeletionTest {
     private final MutableClock clock = new MutableClock(T0);
     private BatchService service;
 
-    @AfterAll
-    static void dropPostgres() {
-        if (postgres != null) {
-            postgres.close();
-        }
-    }
-
     @BeforeEach
     void open() {
-        database = switch (engine) {
-            case SQLITE -> Database.openSqlite(dataDir);
-            case POSTGRESQL -> {
-                if (postgres == null) {
-                    postgres = PostgresDatabase.create();
-                }
-                yield Database.open(postgres.freshSchemaUrl(), PostgresDatabase.USER, null);
-            }
-        };
+        database = Databases.open(DATABASES.freshUrl(engine, dataDir));
         batches = new BatchRepository(database, FRESHNESS);
         lookups = new LookupRepository(database);
         service = new BatchService(batches, new EmbeddedLookupQueue(), null, clock);
@@ -194,7 +180,7 @@ class BatchDeletionTest {
      */
     @Test
     void onPostgresARowAnUploadInFlightHoldsIsLeftToIt() throws Exception {
-        assumeTrue(engine == BatchRepositoryTest.Engine.POSTGRESQL);
+        assumeTrue(engine == Databases.Engine.POSTGRESQL);
         String contested = hash(HashType.MD5, "contested");
         String alone = hash(HashType.MD5, "alone");
         String gone = batch(T0, contested, alone);

@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.vtbatchsearch.store.Database;
-import com.vtbatchsearch.testing.PostgresDatabase;
+import com.vtbatchsearch.testing.Databases;
 import com.vtbatchsearch.testing.SharedRedis;
 import com.vtbatchsearch.throttle.ThrottleStore.Charge;
 import com.vtbatchsearch.throttle.ThrottleStore.Window;
@@ -23,7 +23,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -47,7 +46,8 @@ class ThrottleStoreTest {
 
     @RegisterExtension
     static final SharedRedis REDIS = new SharedRedis();
-    private static PostgresDatabase postgres;
+    @RegisterExtension
+    static final Databases DATABASES = new Databases();
 
     @Parameter
     Engine engine;
@@ -59,29 +59,14 @@ class ThrottleStoreTest {
     private ThrottleStore first;
     private ThrottleStore second;
 
-    @AfterAll
-    static void dropPostgres() {
-        if (postgres != null) {
-            postgres.close();
-        }
-    }
-
     @BeforeEach
     void open() {
         String prefix = "vt-batch-search-test:" + UUID.randomUUID() + ":";
-        String schemaUrl = null;
-        if (engine == Engine.POSTGRESQL) {
-            if (postgres == null) {
-                postgres = PostgresDatabase.create();
-            }
-            schemaUrl = postgres.freshSchemaUrl();
-        }
+        String url = engine == Engine.REDIS ? null
+                : DATABASES.freshUrl(Databases.Engine.valueOf(engine.name()), dataDir);
         for (int i = 0; i < 2; i++) {
-            ThrottleStore store = switch (engine) {
-                case SQLITE -> new ClientChargeRepository(opened(Database.openSqlite(dataDir)));
-                case POSTGRESQL -> new ClientChargeRepository(opened(Database.open(schemaUrl, PostgresDatabase.USER, null)));
-                case REDIS -> new RedisThrottleStore(REDIS.pool(), prefix);
-            };
+            ThrottleStore store = engine == Engine.REDIS ? new RedisThrottleStore(REDIS.pool(), prefix)
+                    : new ClientChargeRepository(opened(Databases.open(url)));
             if (i == 0) {
                 first = store;
             } else {

@@ -11,7 +11,6 @@ import com.vtbatchsearch.testing.Http;
 import com.vtbatchsearch.testing.Instances;
 import java.io.File;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.net.URI;
 import java.net.URL;
 import java.net.URLEncoder;
@@ -42,19 +41,11 @@ import org.junit.jupiter.api.extension.ExtendWith;
 class DeleteReportIT {
     private static final Path DATA_DIR = AppSettings.freshDataDir("delete-report");
     private static final String TOKEN = "delete-report-access-token-0123";
-    private static final FakeVirusTotal VT = startFake();
+    private static final FakeVirusTotal VT = FakeVirusTotal.start();
     private final ObjectMapper json = new ObjectMapper();
 
     @ArquillianResource
     private URL base;
-
-    private static FakeVirusTotal startFake() {
-        try {
-            return new FakeVirusTotal();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
 
     @Deployment(testable = false)
     static WebArchive war() {
