@@ -37,8 +37,9 @@ import redis.clients.jedis.JedisPooled;
 
 /**
  * The one place that builds the application's objects from its configuration: the database, the
- * queue (in process, or in Redis), the rate limiter, the lookup workers on their executor, and the
- * batch service the web layer calls. {@link #close} stops all of it in reverse order, the workers
+ * queue (in process, or in Redis), the rate limiter, the lookup workers on their executor, the
+ * batch service the web layer calls, the store of the per-client upload budgets, and the hourly expiry
+ * of old batches when a retention is set. {@link #close} stops all of it in reverse order, the workers
  * within a bound. The servlet listener starts one; tests start several to play several instances.
  */
 public final class Application implements AutoCloseable {
