@@ -1,7 +1,7 @@
 /*
  * VT Batch Search pages: the upload form (drag and drop, upload without leaving the page on an error,
  * recent reports kept in this browser) and the report (live progress, chart, sortable and filterable
- * table paged through the JSON API, expandable rows, copy link).
+ * table paged through the JSON API, expandable rows, copy link, a confirmed delete).
  * Data from uploads and from VirusTotal only ever reaches the page through textContent.
  */
 (function () {
@@ -74,6 +74,37 @@
     } catch (e) {
       // Storage may be disabled; the report still works, it is just not remembered.
     }
+  }
+
+  function forget(id) {
+    try {
+      var list = readRecent().filter(function (r) { return r.id !== id; });
+      window.localStorage.setItem(RECENT_KEY, JSON.stringify(list));
+    } catch (e) {
+      // nothing stored, nothing to forget
+    }
+  }
+
+  // ---- deleting a report ----
+
+  // The report page's button asks here; the confirmation page (shown to browsers without script)
+  // carries confirm=yes itself and is the question.
+  function initDelete(form) {
+    form.addEventListener('submit', function (event) {
+      if (!form.querySelector('input[name="confirm"]')) {
+        if (!window.confirm('Delete this report? Its address will show nothing, for you and for everyone '
+            + 'you shared it with. This cannot be undone.')) {
+          event.preventDefault();
+          return;
+        }
+        var confirmed = el('input');
+        confirmed.type = 'hidden';
+        confirmed.name = 'confirm';
+        confirmed.value = 'yes';
+        form.appendChild(confirmed);
+      }
+      forget(form.dataset.batchId);
+    });
   }
 
   // ---- upload page ----
@@ -686,5 +717,6 @@
     if (report) {
       initReport(report);
     }
+    Array.prototype.forEach.call(document.querySelectorAll('form.delete-report'), initDelete);
   });
 }());

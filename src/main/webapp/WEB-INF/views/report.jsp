@@ -158,6 +158,13 @@
       </c:if>
     </nav>
   </section>
+
+  <form class="delete-report" method="post" action="${ctx}/report/${report.batch.id}/delete"
+        data-batch-id="<c:out value='${report.batch.id}'/>">
+    <input type="hidden" name="csrf" value="<c:out value='${csrf.token}'/>">
+    <button type="submit" class="secondary">Delete this report</button>
+    <span class="muted">Removes this report and its list of hashes for everyone with its address.</span>
+  </form>
 </main>
 </body>
 </html>

@@ -33,7 +33,8 @@ public record AppConfig(
         int maxHashesPerBatch,
         Optional<String> accessToken,
         int maxBatchesPerHourPerClient,
-        int maxNewHashesPerDayPerClient) {
+        int maxNewHashesPerDayPerClient,
+        int batchRetentionDays) {
 
     public static final String DEFAULT_VT_BASE_URL = "https://www.virustotal.com/api/v3";
     /** Where the SQLite file lives on Azure App Service: /home is the share that survives restarts. */
@@ -85,12 +86,13 @@ public record AppConfig(
         }
         int batchesPerHour = reader.integer("MAX_BATCHES_PER_HOUR_PER_CLIENT", 30, 1, 1_000_000_000);
         int newHashesPerDay = reader.integer("MAX_NEW_HASHES_PER_DAY_PER_CLIENT", 10_000, 1, 1_000_000_000);
+        int retentionDays = reader.integer("BATCH_RETENTION_DAYS", 0, 0, 36_500);
         if (!reader.errors.isEmpty()) {
             throw new InvalidConfigException(reader.errors);
         }
         return new AppConfig(apiKey, baseUrl, perMinute, perDay, timeout, attempts, retryBase, workers,
                 cacheTtlDays, notFoundTtlHours, redis, dataDir, dbUrl, dbUser, dbPassword, maxUpload, maxHashes,
-                accessToken, batchesPerHour, newHashesPerDay);
+                accessToken, batchesPerHour, newHashesPerDay, retentionDays);
     }
 
     /** Azure App Service sets these in every app's environment. */
@@ -126,7 +128,8 @@ public record AppConfig(
                 + ", maxHashesPerBatch=" + maxHashesPerBatch
                 + ", accessToken=" + (accessToken.isPresent() ? "(set)" : "(not set: open instance)")
                 + ", maxBatchesPerHourPerClient=" + maxBatchesPerHourPerClient
-                + ", maxNewHashesPerDayPerClient=" + maxNewHashesPerDayPerClient + "]";
+                + ", maxNewHashesPerDayPerClient=" + maxNewHashesPerDayPerClient
+                + ", batchRetentionDays=" + (batchRetentionDays == 0 ? "0 (keep forever)" : batchRetentionDays) + "]";
     }
 
     static String withoutPassword(URI uri) {

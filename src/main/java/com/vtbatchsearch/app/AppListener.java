@@ -50,7 +50,7 @@ public final class AppListener implements ServletContextListener {
         ObjectMapper json = new ObjectMapper();
         UploadLimits limits = new UploadLimits(config.maxUploadMb(), config.maxHashesPerBatch());
         UploadThrottle throttle = new UploadThrottle(config.maxBatchesPerHourPerClient(),
-                config.maxNewHashesPerDayPerClient(), Clock.systemUTC());
+                config.maxNewHashesPerDayPerClient(), app.throttleStore(), Clock.systemUTC());
         context.setAttribute("lookupStatus", app.status());
         addSecurityFilters(context, config);
         context.addServlet("home", new HomeServlet(limits)).addMapping("");

@@ -1,5 +1,6 @@
 package com.vtbatchsearch.app;
 
+import com.vtbatchsearch.batch.BatchExpiry;
 import com.vtbatchsearch.batch.BatchRepository;
 import com.vtbatchsearch.batch.BatchService;
 import com.vtbatchsearch.batch.Freshness;
@@ -16,6 +17,9 @@ import com.vtbatchsearch.queue.EmbeddedLookupQueue;
 import com.vtbatchsearch.queue.LookupQueue;
 import com.vtbatchsearch.queue.RedisLookupQueue;
 import com.vtbatchsearch.store.Database;
+import com.vtbatchsearch.throttle.ClientChargeRepository;
+import com.vtbatchsearch.throttle.RedisThrottleStore;
+import com.vtbatchsearch.throttle.ThrottleStore;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -25,19 +29,24 @@ import java.util.ArrayList;
 import java.util.Deque;
 import java.util.List;
 import java.util.UUID;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.logging.Logger;
 import redis.clients.jedis.JedisPooled;
 
 /**
  * The one place that builds the application's objects from its configuration: the database, the
- * queue (in process, or in Redis), the rate limiter, the lookup workers on their executor, and the
- * batch service the web layer calls. {@link #close} stops all of it in reverse order, the workers
+ * queue (in process, or in Redis), the rate limiter, the lookup workers on their executor, the
+ * batch service the web layer calls, the store of the per-client upload budgets, and the hourly expiry
+ * of old batches when a retention is set. {@link #close} stops all of it in reverse order, the workers
  * within a bound. The servlet listener starts one; tests start several to play several instances.
  */
 public final class Application implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(Application.class.getName());
     private static final Duration WORKER_STOP_TIMEOUT = Duration.ofSeconds(8);
     private static final Duration MAINTENANCE_INTERVAL = Duration.ofSeconds(15);
+    private static final Duration EXPIRY_INTERVAL = Duration.ofHours(1);
 
     private final AppConfig config;
     private final Deque<AutoCloseable> toClose = new ArrayDeque<>();
@@ -48,6 +57,7 @@ public final class Application implements AutoCloseable {
     private LookupStatus status;
     private BatchService batchService;
     private QueueMaintenance maintenance;
+    private ThrottleStore throttleStore;
     private String workerExecutor = "none";
 
     private Application(AppConfig config) {
@@ -108,6 +118,28 @@ public final class Application implements AutoCloseable {
             LOG.warning("VT_API_KEY is not set: uploads are accepted, lookups wait for a key");
         }
         batchService = new BatchService(batchRepository, queue, limiter, clock);
+        // Per-client budgets live where every instance sees them: with the queue in Redis, else in the database.
+        throttleStore = redis == null ? new ClientChargeRepository(database)
+                : new RedisThrottleStore(redis, RedisLookupQueue.DEFAULT_PREFIX);
+        if (config.batchRetentionDays() > 0) {
+            scheduleExpiry(new BatchExpiry(batchService, Duration.ofDays(config.batchRetentionDays()), clock));
+        }
+    }
+
+    /** Deletes expired batches now (in the background, so a slow database does not hold up the start) and hourly. */
+    private void scheduleExpiry(BatchExpiry expiry) {
+        ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor(task -> {
+            Thread thread = new Thread(task, "batch-expiry");
+            thread.setDaemon(true);
+            return thread;
+        });
+        toClose.push(() -> {
+            scheduler.shutdownNow();
+            if (!scheduler.awaitTermination(WORKER_STOP_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)) {
+                LOG.warning("batch expiry did not stop in time");
+            }
+        });
+        scheduler.scheduleWithFixedDelay(expiry, 0, EXPIRY_INTERVAL.toMillis(), TimeUnit.MILLISECONDS);
     }
 
     private void startWorkers(LookupRepository lookupRepository, VirusTotalClient client, Clock clock) {
@@ -193,6 +225,11 @@ public final class Application implements AutoCloseable {
 
     public BatchService batches() {
         return batchService;
+    }
+
+    /** Where the per-client upload budgets are counted, shared by every instance of the deployment. */
+    public ThrottleStore throttleStore() {
+        return throttleStore;
     }
 
     public List<LookupWorker> workers() {

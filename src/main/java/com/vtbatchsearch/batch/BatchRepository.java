@@ -425,6 +425,90 @@ public final class BatchRepository {
         }
     }
 
+    /**
+     * Deletes a batch and its items in one transaction; the answers stay cached. A lookup still open
+     * only for this batch is dropped too, so the queue entries left behind cost no VirusTotal call:
+     * a pending hash no other batch holds loses its row (it held no answer), a stale answer being
+     * refreshed keeps its answer and stops being refreshed. On PostgreSQL those rows are locked first
+     * and a row another transaction holds is skipped: an upload that holds it needs it, and an upload
+     * that comes after waits for this commit and makes the hash pending again.
+     *
+     * @return false when there was no such batch
+     */
+    public boolean delete(String id) {
+        try (Connection c = database.connection()) {
+            c.setAutoCommit(false);
+            try {
+                List<String> open = new ArrayList<>();
+                try (PreparedStatement s = c.prepareStatement("""
+                        SELECT l.hash FROM lookups l JOIN batch_items i ON i.hash = l.hash
+                        WHERE i.batch_id = ? AND (l.status = 'pending' OR l.refresh = 1)"""
+                        + (database.isPostgres() ? " FOR UPDATE OF l SKIP LOCKED" : ""))) {
+                    s.setString(1, id);
+                    try (ResultSet r = s.executeQuery()) {
+                        while (r.next()) {
+                            open.add(r.getString(1));
+                        }
+                    }
+                }
+                int deleted;
+                try (PreparedStatement items = c.prepareStatement("DELETE FROM batch_items WHERE batch_id = ?");
+                        PreparedStatement batch = c.prepareStatement("DELETE FROM batches WHERE id = ?")) {
+                    items.setString(1, id);
+                    items.executeUpdate();
+                    batch.setString(1, id);
+                    deleted = batch.executeUpdate();
+                }
+                dropUnwanted(c, open);
+                c.commit();
+                return deleted > 0;
+            } catch (SQLException | RuntimeException e) {
+                c.rollback();
+                throw e;
+            }
+        } catch (SQLException e) {
+            throw new StoreException("cannot delete batch " + id, e);
+        }
+    }
+
+    /** Of these open lookups, drops those that no remaining batch holds (see {@link #delete}). */
+    private static void dropUnwanted(Connection c, List<String> open) throws SQLException {
+        String unwanted = " AND NOT EXISTS (SELECT 1 FROM batch_items i WHERE i.hash = lookups.hash)";
+        for (int from = 0; from < open.size(); from += CHUNK) {
+            List<String> chunk = open.subList(from, Math.min(open.size(), from + CHUNK));
+            String marks = String.join(",", java.util.Collections.nCopies(chunk.size(), "?"));
+            try (PreparedStatement pending = c.prepareStatement("DELETE FROM lookups WHERE status = 'pending' AND hash IN ("
+                    + marks + ")" + unwanted);
+                    PreparedStatement refresh = c.prepareStatement("UPDATE lookups SET refresh = 0 WHERE refresh = 1"
+                            + " AND status <> 'pending' AND hash IN (" + marks + ")" + unwanted)) {
+                for (int i = 0; i < chunk.size(); i++) {
+                    pending.setString(i + 1, chunk.get(i));
+                    refresh.setString(i + 1, chunk.get(i));
+                }
+                pending.executeUpdate();
+                refresh.executeUpdate();
+            }
+        }
+    }
+
+    /** The ids of up to {@code limit} batches created before {@code cutoff}, oldest first. */
+    public List<String> createdBefore(Instant cutoff, int limit) {
+        List<String> ids = new ArrayList<>();
+        try (Connection c = database.connection();
+                PreparedStatement s = c.prepareStatement(
+                        "SELECT id FROM batches WHERE created_at < ? ORDER BY created_at LIMIT " + limit)) {
+            s.setLong(1, cutoff.toEpochMilli());
+            try (ResultSet r = s.executeQuery()) {
+                while (r.next()) {
+                    ids.add(r.getString(1));
+                }
+            }
+        } catch (SQLException e) {
+            throw new StoreException("cannot list batches created before " + cutoff, e);
+        }
+        return ids;
+    }
+
     /** An answer older than its time to live: shown, but marked stale. */
     private boolean isStale(String status, long updatedAt, Instant now) {
         return BatchItem.DONE.equals(status) && updatedAt < freshness.resultCutoff(now).toEpochMilli()

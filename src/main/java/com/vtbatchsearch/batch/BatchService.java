@@ -19,6 +19,8 @@ public final class BatchService {
     private static final Logger LOG = Logger.getLogger(BatchService.class.getName());
     private static final Pattern CANONICAL_UUID =
             Pattern.compile("[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}");
+    /** Batches listed at a time by {@link #deleteCreatedBefore}. */
+    private static final int EXPIRY_CHUNK = 100;
 
     private final BatchRepository batches;
     private final LookupQueue queue;
@@ -216,6 +218,36 @@ public final class BatchService {
         }
         return find(id).flatMap(batch -> batches.details(batch.getId(), normalized))
                 .map(d -> FileDetails.fromRawJson(d.hash(), d.status(), d.rawJson()));
+    }
+
+    /**
+     * Deletes a batch and its items; the cached answers stay. Its queue entries are left to the
+     * workers, which find nothing open for them and move on.
+     *
+     * @return false for an id that is malformed or unknown
+     */
+    public boolean delete(String id) {
+        boolean deleted = find(id).isPresent() && batches.delete(id);
+        if (deleted) {
+            LOG.info(() -> "batch " + id + " deleted");
+        }
+        return deleted;
+    }
+
+    /** Deletes the batches created before {@code cutoff}, each in a transaction of its own; returns how many. */
+    public int deleteCreatedBefore(Instant cutoff) {
+        int deleted = 0;
+        while (true) {
+            List<String> ids = batches.createdBefore(cutoff, EXPIRY_CHUNK);
+            for (String id : ids) {
+                if (batches.delete(id)) {
+                    deleted++;
+                }
+            }
+            if (ids.size() < EXPIRY_CHUNK) {
+                return deleted;
+            }
+        }
     }
 
     public Optional<Batch> find(String id) {

@@ -59,5 +59,18 @@ final class Schema {
             )""",
             // Every request sent to VirusTotal, so the quota survives a restart.
             "CREATE TABLE IF NOT EXISTS api_calls (called_at BIGINT NOT NULL)",
-            "CREATE INDEX IF NOT EXISTS api_calls_time ON api_calls(called_at)");
+            "CREATE INDEX IF NOT EXISTS api_calls_time ON api_calls(called_at)",
+            // Per-client upload budgets without Redis: one row per granted charge, pruned as they age out.
+            """
+            CREATE TABLE IF NOT EXISTS client_charges (
+              id         TEXT PRIMARY KEY,
+              client     TEXT NOT NULL,
+              budget     TEXT NOT NULL,
+              charged_at BIGINT NOT NULL,
+              amount     INTEGER NOT NULL
+            )""",
+            "CREATE INDEX IF NOT EXISTS client_charges_client ON client_charges(client, budget, charged_at)",
+            "CREATE INDEX IF NOT EXISTS client_charges_time ON client_charges(budget, charged_at)",
+            // Expiry (BATCH_RETENTION_DAYS) finds the oldest batches without reading them all.
+            "CREATE INDEX IF NOT EXISTS batches_created ON batches(created_at)");
 }

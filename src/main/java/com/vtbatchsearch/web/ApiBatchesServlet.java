@@ -27,7 +27,8 @@ import java.util.regex.Pattern;
  * The JSON API: {@code POST /api/batches} (multipart field {@code file}/{@code text}, or a
  * {@code text/plain} body) creates a batch; {@code GET /api/batches/{id}} reads it back, filtered, sorted
  * and paged by query parameters, or exports it ({@code ?format=csv|json});
- * {@code GET /api/batches/{id}/items/{hash}} answers the engines that flagged one hash and its names.
+ * {@code GET /api/batches/{id}/items/{hash}} answers the engines that flagged one hash and its names;
+ * {@code DELETE /api/batches/{id}} deletes a batch.
  * Every error is {@code {"error": "..."}} with its status.
  */
 public final class ApiBatchesServlet extends HttpServlet {
@@ -92,6 +93,16 @@ public final class ApiBatchesServlet extends HttpServlet {
         response.setHeader("Location", context + "/api/batches/" + batch.id());
         Views.json(response, json, HttpServletResponse.SC_CREATED,
                 new Created(batch.id(), context + "/report/" + batch.id(), batch.found(), batch.unique()));
+    }
+
+    /** {@code DELETE /api/batches/{id}}: the batch and its items go (204); the cached answers stay. */
+    @Override
+    protected void doDelete(HttpServletRequest request, HttpServletResponse response) throws IOException {
+        if (!batches.delete(PathIds.single(request.getPathInfo()))) {
+            Views.jsonError(response, json, HttpServletResponse.SC_NOT_FOUND, "No such batch.");
+            return;
+        }
+        response.setStatus(HttpServletResponse.SC_NO_CONTENT);
     }
 
     @Override

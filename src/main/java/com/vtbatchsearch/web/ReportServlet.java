@@ -1,5 +1,6 @@
 package com.vtbatchsearch.web;
 
+import com.vtbatchsearch.batch.Batch;
 import com.vtbatchsearch.batch.BatchService;
 import com.vtbatchsearch.batch.ItemQuery;
 import jakarta.servlet.ServletException;
@@ -24,17 +25,45 @@ public final class ReportServlet extends HttpServlet {
         this.batches = batches;
     }
 
-    /** {@code POST /report/{uuid}/refresh}: looks the batch's stale answers up again, then back to the report. */
+    /**
+     * {@code POST /report/{uuid}/refresh}: looks the batch's stale answers up again, then back to the report.
+     * {@code POST /report/{uuid}/delete}: with {@code confirm=yes} deletes the batch and goes to the
+     * upload page; without it (a browser without script did not ask) shows a page that asks.
+     */
     @Override
     protected void doPost(HttpServletRequest request, HttpServletResponse response)
             throws ServletException, IOException {
         String[] path = PathIds.segments(request.getPathInfo());
+        if (path.length == 2 && "delete".equals(path[1])) {
+            delete(path[0], request, response);
+            return;
+        }
         if (path.length != 2 || !"refresh".equals(path[1]) || batches.refreshStale(path[0]).isEmpty()) {
             Views.renderNotFound(request, response);
             return;
         }
         response.setStatus(HttpServletResponse.SC_SEE_OTHER);
         response.setHeader("Location", request.getContextPath() + "/report/" + path[0]);
+    }
+
+    private void delete(String id, HttpServletRequest request, HttpServletResponse response)
+            throws ServletException, IOException {
+        if (!"yes".equals(request.getParameter("confirm"))) {
+            Optional<Batch> batch = batches.find(id);
+            if (batch.isEmpty()) {
+                Views.renderNotFound(request, response);
+                return;
+            }
+            request.setAttribute("batch", batch.get());
+            Views.render(request, response, HttpServletResponse.SC_OK, "delete");
+            return;
+        }
+        if (!batches.delete(id)) {
+            Views.renderNotFound(request, response);
+            return;
+        }
+        response.setStatus(HttpServletResponse.SC_SEE_OTHER);
+        response.setHeader("Location", request.getContextPath() + "/");
     }
 
     @Override

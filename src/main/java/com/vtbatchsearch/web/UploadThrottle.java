@@ -1,44 +1,50 @@
 package com.vtbatchsearch.web;
 
 import com.vtbatchsearch.batch.UploadRejectedException;
+import com.vtbatchsearch.throttle.ThrottleStore;
+import com.vtbatchsearch.throttle.ThrottleStore.Charge;
+import com.vtbatchsearch.throttle.ThrottleStore.Window;
 import jakarta.servlet.http.HttpServletResponse;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
-import java.util.ArrayDeque;
-import java.util.Deque;
-import java.util.HashMap;
-import java.util.Iterator;
-import java.util.Map;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.logging.Logger;
 
 /**
- * Per-client upload budget, so that one client cannot flood the instance or spend the owner's
+ * Per-client upload budget, so that one client cannot flood the deployment or spend the owner's
  * VirusTotal quota: at most {@code batchesPerHour} batches in any sliding hour and at most
  * {@code newHashesPerDay} newly queued lookups (hashes not answered or pending already) in any sliding
- * 24 hours. A client is its remote address. Counts live in this instance's memory: a restart forgets
- * them and several instances count separately.
+ * 24 hours. A client is its remote address. The counts live in a {@link ThrottleStore} (Redis or the
+ * database), so every instance of a deployment shares them and a restart keeps them.
  *
  * <p>A batch first takes a slot with {@link #admit}, before anything is read; once the hashes are
  * extracted, {@link Ticket#spendNewHashes} checks the lookups it would queue; {@link Ticket#commit}
  * keeps the slot once the batch is stored, and closing an uncommitted ticket gives everything back.
+ *
+ * <p>When the store cannot be reached, the upload is let through (fail open) and a warning is logged
+ * once per outage: the upload itself is stored or refused on its own merits, so nothing is lost, and
+ * an abuser gains little meanwhile (with Redis down no lookup is made at all, with the database down
+ * no batch can be stored).
  */
 public final class UploadThrottle {
+    private static final Logger LOG = Logger.getLogger(UploadThrottle.class.getName());
     private static final Duration HOUR = Duration.ofHours(1);
     private static final Duration DAY = Duration.ofDays(1);
     private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("HH:mm 'UTC'").withZone(ZoneOffset.UTC);
-    /** Past this many clients, clients with nothing in their windows are dropped. */
-    private static final int SWEEP_ABOVE = 10_000;
 
-    private final int batchesPerHour;
-    private final int newHashesPerDay;
+    private final Window batches;
+    private final Window newHashes;
+    private final ThrottleStore store;
     private final Clock clock;
-    private final Map<String, Usage> clients = new HashMap<>();
+    private final AtomicBoolean outage = new AtomicBoolean();
 
-    public UploadThrottle(int batchesPerHour, int newHashesPerDay, Clock clock) {
-        this.batchesPerHour = batchesPerHour;
-        this.newHashesPerDay = newHashesPerDay;
+    public UploadThrottle(int batchesPerHour, int newHashesPerDay, ThrottleStore store, Clock clock) {
+        this.batches = new Window("batches", batchesPerHour, HOUR);
+        this.newHashes = new Window("new-hashes", newHashesPerDay, DAY);
+        this.store = store;
         this.clock = clock;
     }
 
@@ -59,32 +65,32 @@ public final class UploadThrottle {
     /** One batch's claim on its client's budget. */
     public final class Ticket implements AutoCloseable {
         private final String client;
-        private final Instant at;
-        private Spent spent;
+        private final Charge slot;
+        private Charge spent;
         private boolean committed;
 
-        private Ticket(String client, Instant at) {
+        private Ticket(String client, Charge slot) {
             this.client = client;
-            this.at = at;
+            this.slot = slot;
         }
 
         /** Claims {@code count} new lookups, or throws a 429 if the client's daily budget has no room. */
         public void spendNewHashes(int count) {
-            synchronized (UploadThrottle.this) {
-                Usage usage = usage(client);
-                Instant now = clock.instant();
-                usage.expire(now);
-                long used = usage.newHashesToday();
-                if (count > 0 && used + count > newHashesPerDay) {
-                    Duration wait = count > newHashesPerDay ? DAY : usage.untilRoomFor(count, newHashesPerDay, now);
-                    throw throttled("This upload would queue " + count + " new lookups; your address may queue "
-                            + newHashesPerDay + " a day and has " + Math.max(0, newHashesPerDay - used) + " left. "
-                            + (count > newHashesPerDay ? "Split it into smaller files and upload them over several days."
-                            : "Come back after " + TIME.format(now.plus(wait)) + "."), wait);
-                }
-                spent = new Spent(now, count);
-                usage.hashes.addLast(spent);
+            if (count <= 0) {
+                return; // cached and pending hashes cost nothing
             }
+            int limit = newHashes.limit();
+            Instant now = clock.instant();
+            Charge charge = charge(client, newHashes, count, now);
+            if (charge == null || charge.granted()) {
+                spent = charge;
+                return;
+            }
+            Duration wait = count > limit ? DAY : charge.retryAfter();
+            throw throttled("This upload would queue " + count + " new lookups; your address may queue "
+                    + limit + " a day and has " + Math.max(0, limit - charge.used()) + " left. "
+                    + (count > limit ? "Split it into smaller files and upload them over several days."
+                    : "Come back after " + TIME.format(now.plus(wait)) + "."), wait);
         }
 
         /** The batch is stored: its slot and new lookups stay counted. */
@@ -94,36 +100,23 @@ public final class UploadThrottle {
 
         @Override
         public void close() {
-            if (committed) {
-                return;
-            }
-            synchronized (UploadThrottle.this) {
-                Usage usage = clients.get(client);
-                if (usage != null) {
-                    usage.batches.removeLastOccurrence(at);
-                    if (spent != null) {
-                        usage.hashes.removeLastOccurrence(spent);
-                    }
-                }
+            if (!committed) {
+                refund(spent);
+                refund(slot);
             }
         }
     }
 
     /** Takes a batch slot for {@code client}, or throws a 429 saying when the next one is free. */
-    public synchronized Ticket admit(String client) {
+    public Ticket admit(String client) {
         Instant now = clock.instant();
-        if (clients.size() > SWEEP_ABOVE) {
-            sweep(now);
-        }
-        Usage usage = usage(client);
-        usage.expire(now);
-        if (usage.batches.size() >= batchesPerHour) {
-            Duration wait = Duration.between(now, usage.batches.peekFirst().plus(HOUR));
-            throw throttled("Too many uploads from your address: at most " + batchesPerHour
+        Charge slot = charge(client, batches, 1, now);
+        if (slot != null && !slot.granted()) {
+            Duration wait = slot.retryAfter();
+            throw throttled("Too many uploads from your address: at most " + batches.limit()
                     + " batches an hour. Come back after " + TIME.format(now.plus(wait)) + ".", wait);
         }
-        usage.batches.addLast(now);
-        return new Ticket(client, now);
+        return new Ticket(client, slot);
     }
 
     /** Adds {@code Retry-After} to the answer when {@code rejection} is a throttling one. */
@@ -141,50 +134,32 @@ public final class UploadThrottle {
         return new ThrottledException(message, wait.isNegative() ? Duration.ZERO : wait);
     }
 
-    private Usage usage(String client) {
-        return clients.computeIfAbsent(client, c -> new Usage());
-    }
-
-    private void sweep(Instant now) {
-        for (Iterator<Usage> it = clients.values().iterator(); it.hasNext(); ) {
-            Usage usage = it.next();
-            usage.expire(now);
-            if (usage.batches.isEmpty() && usage.hashes.isEmpty()) {
-                it.remove();
+    /** The store's answer, or null when it cannot be reached: the upload then goes through unmetered. */
+    private Charge charge(String client, Window window, int amount, Instant now) {
+        try {
+            Charge charge = store.charge(client, window, amount, now);
+            if (outage.compareAndSet(true, false)) {
+                LOG.info("the upload budgets can be counted again");
             }
+            return charge;
+        } catch (RuntimeException e) {
+            if (outage.compareAndSet(false, true)) {
+                LOG.warning(() -> "the upload budgets cannot be counted (" + e
+                        + "); uploads are let through unmetered until the store answers again");
+            }
+            return null;
         }
     }
 
-    private record Spent(Instant at, int count) {
-    }
-
-    private static final class Usage {
-        private final Deque<Instant> batches = new ArrayDeque<>();
-        private final Deque<Spent> hashes = new ArrayDeque<>();
-
-        void expire(Instant now) {
-            while (!batches.isEmpty() && !batches.peekFirst().plus(HOUR).isAfter(now)) {
-                batches.pollFirst();
-            }
-            while (!hashes.isEmpty() && !hashes.peekFirst().at().plus(DAY).isAfter(now)) {
-                hashes.pollFirst();
-            }
+    private void refund(Charge charge) {
+        if (charge == null || !charge.granted()) {
+            return;
         }
-
-        long newHashesToday() {
-            return hashes.stream().mapToLong(Spent::count).sum();
-        }
-
-        /** How long until enough of today's lookups have aged out of the window to make room for {@code count}. */
-        Duration untilRoomFor(int count, int limit, Instant now) {
-            long used = newHashesToday();
-            for (Spent spent : hashes) {
-                used -= spent.count();
-                if (used + count <= limit) {
-                    return Duration.between(now, spent.at().plus(DAY));
-                }
-            }
-            return DAY;
+        try {
+            store.refund(charge);
+        } catch (RuntimeException e) {
+            LOG.warning(() -> "an unused upload slot of " + charge.client() + " could not be given back (" + e
+                    + "); it ages out of its window");
         }
     }
 }

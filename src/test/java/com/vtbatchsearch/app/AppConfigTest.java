@@ -339,4 +339,15 @@ class AppConfigTest {
         assertTrue(e.getMessage().contains("MAX_BATCHES_PER_HOUR_PER_CLIENT must be between 1"));
         assertTrue(e.getMessage().contains("MAX_NEW_HASHES_PER_DAY_PER_CLIENT must be a whole number"));
     }
+
+    @Test
+    void batchRetentionDefaultsToKeepingForeverAndIsValidated() {
+        assertEquals(0, AppConfig.from(Map.of()).batchRetentionDays());
+        AppConfig config = AppConfig.from(Map.of("BATCH_RETENTION_DAYS", "90"));
+        assertEquals(90, config.batchRetentionDays());
+        assertTrue(config.toString().contains("batchRetentionDays=90"), config.toString());
+        InvalidConfigException e = invalid(Map.of("BATCH_RETENTION_DAYS", "-1"));
+        assertTrue(e.getMessage().contains("BATCH_RETENTION_DAYS must be between 0"), e.getMessage());
+        assertTrue(invalid(Map.of("BATCH_RETENTION_DAYS", "a month")).getMessage().contains("BATCH_RETENTION_DAYS"));
+    }
 }

@@ -70,6 +70,15 @@ public final class FakeVirusTotal implements AutoCloseable {
         server.start();
     }
 
+    /** A started fake, for static fields (no checked exception). */
+    public static FakeVirusTotal start() {
+        try {
+            return new FakeVirusTotal();
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
     /** The base URL to configure as VT_BASE_URL. */
     public String baseUrl() {
         return "http://127.0.0.1:" + server.getAddress().getPort() + "/api/v3";

@@ -73,6 +73,30 @@ public final class Http {
         return client.send(request.build(), HttpResponse.BodyHandlers.ofString());
     }
 
+    /**
+     * A DELETE with this client's cookies and, when {@code withToken}, the CSRF token of the last page
+     * read in an {@code X-CSRF-Token} header, as the pages' script sends it; {@code bearer} may be null.
+     */
+    public HttpResponse<String> delete(String path, boolean withToken, String bearer)
+            throws IOException, InterruptedException {
+        HttpRequest.Builder request = HttpRequest.newBuilder(uri(path)).timeout(Duration.ofSeconds(30)).DELETE();
+        String token = pageToken;
+        if (withToken && token != null) {
+            request.header("X-CSRF-Token", token);
+        }
+        if (bearer != null) {
+            request.header("Authorization", "Bearer " + bearer);
+        }
+        return client.send(request.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    /** Signs this client in with the access token through the sign-in form; returns the answer (303 when it worked). */
+    public HttpResponse<String> signIn(String accessToken) throws IOException, InterruptedException {
+        String form = "csrf=" + java.net.URLEncoder.encode(csrfToken("/login"), StandardCharsets.UTF_8) + "&next=%2F&token="
+                + java.net.URLEncoder.encode(accessToken, StandardCharsets.UTF_8);
+        return post("/login", "application/x-www-form-urlencoded", form.getBytes(StandardCharsets.UTF_8));
+    }
+
     /** Posts a multipart form whose parts are (name, filename or null, bytes) triples. */
     public HttpResponse<String> postMultipart(String path, Part... parts) throws IOException, InterruptedException {
         String boundary = "----vtbatch" + UUID.randomUUID();

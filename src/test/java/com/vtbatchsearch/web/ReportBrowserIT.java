@@ -9,6 +9,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.vtbatchsearch.testing.AppSettings;
 import com.vtbatchsearch.testing.FakeVirusTotal;
 import com.vtbatchsearch.testing.Http;
+import com.vtbatchsearch.testing.Instances;
 import java.io.File;
 import java.io.IOException;
 import java.io.Reader;
@@ -38,6 +39,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.openqa.selenium.Alert;
 import org.openqa.selenium.By;
 import org.openqa.selenium.Dimension;
 import org.openqa.selenium.JavascriptExecutor;
@@ -295,6 +297,32 @@ class ReportBrowserIT {
         assertTrue(recent.getDomProperty("href").endsWith("/report/" + id));
         screenshotAt("upload-phone.png", 390, 900);
         screenshotAt("upload.png", 1366, 900);
+    }
+
+    @Test
+    void deletingAReportAsksFirstThenForgetsIt() throws Exception {
+        driver.get(url("/"));
+        driver.findElement(By.id("text")).sendKeys(Instances.sha256("browser-delete", 1));
+        driver.findElement(By.id("submit")).click();
+        WebDriverWait wait = new WebDriverWait(driver, Duration.ofSeconds(20));
+        wait.until(ExpectedConditions.urlMatches("/report/[0-9a-f-]{36}"));
+        String id = driver.getCurrentUrl().replaceAll(".*/report/([0-9a-f-]{36}).*", "$1");
+        Http api = new Http(URI.create(base.toString()));
+
+        driver.findElement(By.cssSelector("form.delete-report button")).click();
+        Alert question = wait.until(ExpectedConditions.alertIsPresent());
+        assertTrue(question.getText().startsWith("Delete this report?"), question.getText());
+        question.dismiss();
+        assertEquals(200, api.get("/api/batches/" + id).statusCode(), "dismissed: nothing deleted");
+        assertTrue(driver.getCurrentUrl().endsWith("/report/" + id));
+
+        driver.findElement(By.cssSelector("form.delete-report button")).click();
+        wait.until(ExpectedConditions.alertIsPresent()).accept();
+        wait.until(d -> d.getCurrentUrl().endsWith("/"));
+        assertEquals(404, api.get("/api/batches/" + id).statusCode());
+        for (WebElement link : driver.findElements(By.cssSelector("#recent-list a"))) {
+            assertFalse(link.getDomProperty("href").contains(id), "the deleted report left the recent list");
+        }
     }
 
     private List<String> uploadFile(Path file) throws IOException {

@@ -5,13 +5,64 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.vtbatchsearch.store.Database;
 import com.vtbatchsearch.testing.MutableClock;
+import com.vtbatchsearch.testing.SharedRedis;
+import com.vtbatchsearch.throttle.ClientChargeRepository;
+import com.vtbatchsearch.throttle.RedisThrottleStore;
+import com.vtbatchsearch.throttle.ThrottleStore;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.UUID;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.Parameter;
+import org.junit.jupiter.params.ParameterizedClass;
+import org.junit.jupiter.params.provider.EnumSource;
 
+/** The throttle's rules, with its counts in each store it can use: the database (SQLite here) and Redis. */
+@ParameterizedClass(name = "{0}")
+@EnumSource(UploadThrottleTest.Store.class)
 class UploadThrottleTest {
+    enum Store { DATABASE, REDIS }
+
+    @RegisterExtension
+    static final SharedRedis REDIS = new SharedRedis();
+
+    @Parameter
+    Store kind;
+
+    @TempDir
+    Path dataDir;
+
     private final MutableClock clock = new MutableClock(Instant.parse("2026-11-24T10:00:00Z"));
+    private Database database;
+    private ThrottleStore store;
+
+    @BeforeEach
+    void open() {
+        if (kind == Store.DATABASE) {
+            database = Database.openSqlite(dataDir);
+            store = new ClientChargeRepository(database);
+        } else {
+            store = new RedisThrottleStore(REDIS.pool(), "vt-batch-search-test:" + UUID.randomUUID() + ":");
+        }
+    }
+
+    @AfterEach
+    void close() {
+        if (database != null) {
+            database.close();
+        }
+    }
+
+    private UploadThrottle throttle(int batchesPerHour, int newHashesPerDay) {
+        return new UploadThrottle(batchesPerHour, newHashesPerDay, store, clock);
+    }
 
     private void upload(UploadThrottle throttle, String client, int newHashes) {
         try (UploadThrottle.Ticket ticket = throttle.admit(client)) {
@@ -22,7 +73,7 @@ class UploadThrottleTest {
 
     @Test
     void batchesPerHourAreCountedPerClientInASlidingHour() {
-        UploadThrottle throttle = new UploadThrottle(2, 1_000, clock);
+        UploadThrottle throttle = throttle(2, 1_000);
         upload(throttle, "10.0.0.1", 1);
         clock.advance(Duration.ofMinutes(10));
         upload(throttle, "10.0.0.1", 1);
@@ -38,7 +89,7 @@ class UploadThrottleTest {
 
     @Test
     void aRejectedOrFailedBatchGivesItsSlotAndHashesBack() {
-        UploadThrottle throttle = new UploadThrottle(1, 100, clock);
+        UploadThrottle throttle = throttle(1, 100);
         try (UploadThrottle.Ticket ticket = throttle.admit("c")) {
             ticket.spendNewHashes(60);
             // no commit: the upload failed after extraction
@@ -48,7 +99,7 @@ class UploadThrottleTest {
 
     @Test
     void newHashesPerDayAreCheckedBeforeTheBatchIsStored() {
-        UploadThrottle throttle = new UploadThrottle(100, 100, clock);
+        UploadThrottle throttle = throttle(100, 100);
         upload(throttle, "c", 70);
         clock.advance(Duration.ofHours(2));
         upload(throttle, "c", 20);
@@ -67,12 +118,44 @@ class UploadThrottleTest {
 
     @Test
     void aBatchLargerThanADaysBudgetIsToldToSplit() {
-        UploadThrottle throttle = new UploadThrottle(100, 100, clock);
+        UploadThrottle throttle = throttle(100, 100);
         try (UploadThrottle.Ticket ticket = throttle.admit("c")) {
             UploadThrottle.ThrottledException e = assertThrows(UploadThrottle.ThrottledException.class,
                     () -> ticket.spendNewHashes(101));
             assertTrue(e.getMessage().contains("Split it into smaller files"), e.getMessage());
             assertEquals(86_400, e.retryAfterSeconds());
         }
+    }
+
+    @Test
+    void aStoreThatCannotBeReachedLetsUploadsThrough() {
+        ThrottleStore broken = new ThrottleStore() {
+            @Override
+            public Charge charge(String client, Window window, int amount, Instant now) {
+                throw new IllegalStateException("store down");
+            }
+
+            @Override
+            public void refund(Charge charge) {
+                throw new IllegalStateException("store down");
+            }
+        };
+        UploadThrottle throttle = new UploadThrottle(1, 1, broken, clock);
+        assertDoesNotThrow(() -> upload(throttle, "c", 5));
+        assertDoesNotThrow(() -> upload(throttle, "c", 5), "fail open: no count, no refusal, no error");
+        try (UploadThrottle.Ticket ticket = throttle.admit("c")) {
+            assertDoesNotThrow(() -> ticket.spendNewHashes(5));
+        }
+    }
+
+    @Test
+    void twoThrottlesOnOneStoreShareTheBudgetAsTwoInstancesDo() {
+        UploadThrottle first = throttle(3, 1_000);
+        UploadThrottle second = throttle(3, 1_000);
+        upload(first, "c", 1);
+        upload(second, "c", 1);
+        upload(first, "c", 1);
+        assertThrows(UploadThrottle.ThrottledException.class, () -> second.admit("c"));
+        assertThrows(UploadThrottle.ThrottledException.class, () -> first.admit("c"));
     }
 }
