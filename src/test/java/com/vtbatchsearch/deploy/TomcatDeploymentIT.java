@@ -10,8 +10,10 @@ import com.vtbatchsearch.testing.AppSettings;
 import com.vtbatchsearch.testing.Corpus;
 import com.vtbatchsearch.testing.FakeVirusTotal;
 import com.vtbatchsearch.testing.Http.Part;
+import com.vtbatchsearch.testing.RawHttp;
 import com.vtbatchsearch.testing.TomcatProcess;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -82,6 +84,17 @@ class TomcatDeploymentIT {
         assertTrue(html.contains("https://www.virustotal.com/gui/file/"), "links are built by the page");
         assertFalse(html.contains("<c:") || html.contains("${"), "no tag or expression left unrendered");
         assertFalse(html.contains("http-equiv=\"refresh\""), "a finished report stops refreshing");
+    }
+
+    @Test
+    void anOverLimitUploadWrittenWholeBeforeReadingGetsIts413OnPlainTomcat() throws Exception {
+        long body = 11L * 1024 * 1024; // over the default limit of 10 MB, past Tomcat's 2 MB maxSwallowSize
+        RawHttp.Answer answer = new RawHttp(tomcat.baseUri().toURL()).sendThenRead("POST /api/batches HTTP/1.1\n"
+                + "Host: localhost\nContent-Type: text/plain\nContent-Length: " + body + "\n",
+                RawHttp.repeated("no hash here\n".getBytes(StandardCharsets.US_ASCII), body), Duration.ofSeconds(30));
+        assertTrue(answer.bytesSent() > body, "the whole body went out: " + answer.bytesSent() + " bytes");
+        assertEquals(413, answer.status(), answer.text());
+        assertTrue(answer.text().contains("larger than the limit of 10 MB"), answer.text());
     }
 
     @Test
