@@ -122,6 +122,9 @@ class TomcatDeploymentIT {
         assertFalse(log.contains("\tat com.vtbatchsearch"), "no stack traces of the app");
         assertFalse(log.contains("SEVERE"), "nothing went wrong:\n" + log);
         assertFalse(log.contains("No suitable driver"), log);
+        // HikariCP logs through SLF4J: its lines reach the container's log through the WAR's JUL provider
+        assertFalse(log.contains("Defaulting to no-operation"), log);
+        assertTrue(log.contains("vt-batch-search-db - Start completed."), log);
     }
 
     @Test
