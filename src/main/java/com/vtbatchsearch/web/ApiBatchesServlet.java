@@ -37,9 +37,11 @@ public final class ApiBatchesServlet extends HttpServlet {
     private final BatchService batches;
     private final ObjectMapper json;
     private final UploadThrottle throttle;
+    private final UploadLimits limits;
 
     public ApiBatchesServlet(UploadLimits limits, BatchService batches, ObjectMapper json, UploadThrottle throttle) {
         this.parser = new UploadParser(limits.maxUploadBytes(), limits.getMaxHashesPerBatch());
+        this.limits = limits;
         this.batches = batches;
         this.json = json;
         this.throttle = throttle;
@@ -79,13 +81,15 @@ public final class ApiBatchesServlet extends HttpServlet {
             return;
         }
         BatchService.Submitted batch;
+        UploadBody body = new UploadBody(request, limits);
         try (UploadThrottle.Ticket ticket = throttle.admit(request.getRemoteAddr())) {
-            ExtractedHashes hashes = multipart ? parser.parseMultipart(request) : parser.parseBody(request);
+            ExtractedHashes hashes = multipart ? parser.parseMultipart(body) : parser.parseBody(body);
             ticket.spendNewHashes(batches.lookupsNeeded(hashes));
             batch = batches.submit(hashes);
             ticket.commit();
         } catch (UploadRejectedException e) {
             UploadThrottle.addRetryAfter(response, e);
+            body.discardRest(response, e);
             Views.jsonError(response, json, e.status(), e.getMessage());
             return;
         }

@@ -42,8 +42,9 @@ public final class UploadServlet extends HttpServlet {
         }
         BatchService.Submitted batch;
         UploadParser.PastedText pasted = new UploadParser.PastedText();
+        UploadBody body = new UploadBody(request, limits);
         try (UploadThrottle.Ticket ticket = throttle.admit(request.getRemoteAddr())) {
-            ExtractedHashes hashes = parser.parseMultipart(request, pasted);
+            ExtractedHashes hashes = parser.parseMultipart(body, pasted);
             ticket.spendNewHashes(batches.lookupsNeeded(hashes));
             batch = batches.submit(hashes);
             ticket.commit();
@@ -51,6 +52,7 @@ public final class UploadServlet extends HttpServlet {
             UploadThrottle.addRetryAfter(response, e);
             request.setAttribute("error", e.getMessage());
             request.setAttribute("pastedText", pasted.text());
+            body.discardRest(response, e);
             Views.render(request, response, e.status(), "upload");
             return;
         }

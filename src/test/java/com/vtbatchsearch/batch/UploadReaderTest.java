@@ -4,13 +4,12 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.vtbatchsearch.testing.Corpus;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.Charset;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -25,7 +24,6 @@ class UploadReaderTest {
     static final byte[] UTF16BE_BOM = {(byte) 0xFE, (byte) 0xFF};
 
     private static final long MB = 1024 * 1024;
-    private static final Path CORPUS = Path.of("..", "shared", "corpus");
 
     private static byte[] concat(byte[] first, byte[] second) {
         byte[] all = new byte[first.length + second.length];
@@ -186,7 +184,7 @@ class UploadReaderTest {
 
     @Test
     void theSignatureBaseHashIocListYieldsItsKnownCounts() throws IOException {
-        ExtractedHashes hashes = readCorpus("signature-base-hash-iocs.txt");
+        ExtractedHashes hashes = readCorpus(Corpus.HASH_IOCS);
 
         assertEquals(3_057, hashes.unique());
         assertEquals(989, hashes.count(HashType.MD5));
@@ -197,7 +195,7 @@ class UploadReaderTest {
 
     @Test
     void theSignatureBaseYaraRulesYieldTheirKnownCounts() throws IOException {
-        ExtractedHashes hashes = readCorpus("signature-base-yara-rules.txt");
+        ExtractedHashes hashes = readCorpus(Corpus.YARA_RULES);
 
         assertEquals(7_250, hashes.unique());
         assertEquals(1_308, hashes.count(HashType.MD5));
@@ -206,13 +204,10 @@ class UploadReaderTest {
     }
 
     private static ExtractedHashes readCorpus(String name) throws IOException {
-        Path file = CORPUS.resolve(name);
-        assertTrue(Files.isRegularFile(file), "corpus file missing: " + file.toAbsolutePath());
+        byte[] file = Corpus.read(name);
         UploadReader reader = new UploadReader(20 * MB, 100_000);
-        try (InputStream in = Files.newInputStream(file)) {
-            reader.read(in);
-        }
-        assertEquals(Files.size(file), reader.bytesRead());
+        reader.read(new ByteArrayInputStream(file));
+        assertEquals(file.length, reader.bytesRead());
         return reader.finish();
     }
 

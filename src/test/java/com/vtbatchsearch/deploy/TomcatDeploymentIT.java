@@ -87,6 +87,17 @@ class TomcatDeploymentIT {
     }
 
     @Test
+    void anOverLimitUploadWrittenWholeBeforeReadingGetsIts413OnPlainTomcat() throws Exception {
+        long body = 11L * 1024 * 1024; // over the default limit of 10 MB, past Tomcat's 2 MB maxSwallowSize
+        RawHttp.Answer answer = new RawHttp(tomcat.baseUri().toURL()).sendThenRead("POST /api/batches HTTP/1.1\n"
+                + "Host: localhost\nContent-Type: text/plain\nContent-Length: " + body + "\n",
+                RawHttp.repeated("no hash here\n".getBytes(StandardCharsets.US_ASCII), body), Duration.ofSeconds(30));
+        assertTrue(answer.bytesSent() > body, "the whole body went out: " + answer.bytesSent() + " bytes");
+        assertEquals(413, answer.status(), answer.text());
+        assertTrue(answer.text().contains("larger than the limit of 10 MB"), answer.text());
+    }
+
+    @Test
     void healthShowsTheWorkerOnTheAppsOwnExecutor() throws Exception {
         AppClient.Health health = app.health();
 
@@ -111,6 +122,9 @@ class TomcatDeploymentIT {
         assertFalse(log.contains("\tat com.vtbatchsearch"), "no stack traces of the app");
         assertFalse(log.contains("SEVERE"), "nothing went wrong:\n" + log);
         assertFalse(log.contains("No suitable driver"), log);
+        // HikariCP logs through SLF4J: its lines reach the container's log through the WAR's JUL provider
+        assertFalse(log.contains("Defaulting to no-operation"), log);
+        assertTrue(log.contains("vt-batch-search-db - Start completed."), log);
     }
 
     @Test

@@ -13,8 +13,9 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * HTTP/1.1 over a plain socket, for requests no well-behaved client sends: bodies that never end,
- * clients that stall, bodies on a GET. The body is written on its own thread while the answer is read,
- * so a server that answers early is seen answering early.
+ * clients that stall, bodies on a GET. {@link #exchange} writes the body on its own thread while the answer
+ * is read, so a server that answers early is seen answering early; {@link #sendThenRead} writes it all
+ * first, as a simple script does.
  */
 public final class RawHttp {
     private final String host;
@@ -53,26 +54,62 @@ public final class RawHttp {
             }, "raw-http-body");
             writer.setDaemon(true);
             writer.start();
-            ByteArrayOutputStream answer = new ByteArrayOutputStream();
-            InputStream in = socket.getInputStream();
-            byte[] buffer = new byte[8192];
-            try {
-                int n;
-                while ((n = in.read(buffer)) != -1) {
-                    answer.write(buffer, 0, n);
-                    if (complete(answer.toString(StandardCharsets.ISO_8859_1))) {
-                        break;
-                    }
-                }
-            } catch (SocketTimeoutException | java.net.SocketException e) {
-                // no (more) answer within the timeout, or reset after the answer
-            }
+            Answer answer = readAnswer(socket, 0, start);
             socket.close();
             writer.join(5_000);
-            String text = answer.toString(StandardCharsets.UTF_8);
-            int status = text.startsWith("HTTP/1.1 ") && text.length() >= 12 ? Integer.parseInt(text.substring(9, 12)) : 0;
-            return new Answer(status, text, sent.get(), Duration.ofNanos(System.nanoTime() - start));
+            return new Answer(answer.status(), answer.text(), sent.get(), answer.elapsed());
         }
+    }
+
+    /**
+     * Writes the whole request before reading anything, as Python's urllib and many scripts do; a write
+     * that fails (the server closed the connection) ends the writing, and whatever answer is left to read
+     * is read.
+     */
+    public Answer sendThenRead(String head, BodyWriter body, Duration readTimeout) throws IOException {
+        long start = System.nanoTime();
+        AtomicLong sent = new AtomicLong();
+        try (Socket socket = new Socket(host, port)) {
+            socket.setSoTimeout((int) readTimeout.toMillis());
+            OutputStream out = new CountingStream(socket.getOutputStream(), sent);
+            try {
+                out.write((head.replace("\n", "\r\n") + "\r\n").getBytes(StandardCharsets.ISO_8859_1));
+                body.write(out);
+                out.flush();
+            } catch (IOException e) {
+                // broken pipe or reset: the server stopped reading and closed
+            }
+            return readAnswer(socket, sent.get(), start);
+        }
+    }
+
+    private static Answer readAnswer(Socket socket, long sent, long start) throws IOException {
+        ByteArrayOutputStream answer = new ByteArrayOutputStream();
+        byte[] buffer = new byte[8192];
+        try {
+            InputStream in = socket.getInputStream();
+            int n;
+            while ((n = in.read(buffer)) != -1) {
+                answer.write(buffer, 0, n);
+                if (complete(answer.toString(StandardCharsets.ISO_8859_1))) {
+                    break;
+                }
+            }
+        } catch (SocketTimeoutException | java.net.SocketException e) {
+            // no (more) answer within the timeout, or reset
+        }
+        String text = answer.toString(StandardCharsets.UTF_8);
+        int status = text.startsWith("HTTP/1.1 ") && text.length() >= 12 ? Integer.parseInt(text.substring(9, 12)) : 0;
+        return new Answer(status, text, sent, Duration.ofNanos(System.nanoTime() - start));
+    }
+
+    /** Writes {@code length} bytes of {@code line} over and over (the last copy cut short), with no framing. */
+    public static BodyWriter repeated(byte[] line, long length) {
+        return out -> {
+            for (long written = 0; written < length; written += line.length) {
+                out.write(line, 0, (int) Math.min(line.length, length - written));
+            }
+        };
     }
 
     /** True once the head and a body of the announced length (or the last chunk) have arrived. */

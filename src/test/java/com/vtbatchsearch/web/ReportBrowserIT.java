@@ -57,14 +57,17 @@ import org.openqa.selenium.support.ui.Select;
 import org.openqa.selenium.support.ui.WebDriverWait;
 
 /**
- * The upload page and a report in a real browser: Debian's chromium and chromedriver, headless, against
- * the built WAR and a fake VirusTotal that answers slowly enough to watch the report fill in.
+ * The upload page and a report in a real browser: Chrome or Chromium and its chromedriver, headless
+ * ({@code CHROME_BIN} and {@code CHROMEDRIVER}, by default Debian's {@code /usr/bin/chromium} and
+ * {@code /usr/bin/chromedriver}), against the built WAR and a fake VirusTotal that answers slowly enough
+ * to watch the report fill in.
  * Screenshots go to {@code target/screenshots/}.
  */
 @ExtendWith(ArquillianExtension.class)
 class ReportBrowserIT {
-    private static final String CHROMIUM = "/usr/bin/chromium";
-    private static final String CHROMEDRIVER = "/usr/bin/chromedriver";
+    // Named explicitly so Selenium never downloads a browser or a driver; CI points these at its own Chrome.
+    private static final String CHROMIUM = fromEnvironment("CHROME_BIN", "/usr/bin/chromium");
+    private static final String CHROMEDRIVER = fromEnvironment("CHROMEDRIVER", "/usr/bin/chromedriver");
     private static final Path DATA_DIR = AppSettings.freshDataDir("report-browser");
     private static final Path WORK = Path.of("target", "browser").toAbsolutePath();
     private static final Path SCREENSHOTS = Path.of("target", "screenshots").toAbsolutePath();
@@ -81,6 +84,11 @@ class ReportBrowserIT {
 
     @ArquillianResource
     private URL base;
+
+    private static String fromEnvironment(String name, String fallback) {
+        String value = System.getenv(name);
+        return value == null || value.isBlank() ? fallback : value;
+    }
 
     private static FakeVirusTotal startFake() {
         try {
@@ -118,7 +126,9 @@ class ReportBrowserIT {
     @BeforeEach
     void startBrowser() throws IOException {
         assertTrue(Files.isExecutable(Path.of(CHROMIUM)) && Files.isExecutable(Path.of(CHROMEDRIVER)),
-                "install chromium and chromium-driver (apt-get install chromium chromium-driver; .ci/run does)");
+                "no browser at " + CHROMIUM + " or no driver at " + CHROMEDRIVER + ": install chromium and"
+                        + " chromium-driver (apt-get install chromium chromium-driver; .ci/run does) or set"
+                        + " CHROME_BIN and CHROMEDRIVER");
         Files.createDirectories(SCREENSHOTS);
         downloads = Files.createDirectories(WORK.resolve("downloads-" + UUID.randomUUID()));
         System.setProperty("webdriver.chrome.driver", CHROMEDRIVER);
