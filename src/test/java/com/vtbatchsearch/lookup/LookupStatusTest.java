@@ -55,6 +55,19 @@ class LookupStatusTest {
     }
 
     @Test
+    void aDailyBudgetSpentByOurOwnCountShowsAsAPauseUntilMidnight() {
+        LocalRateLimiter small = new LocalRateLimiter(4, 1, clock, List.of(), at -> { });
+        LookupStatus withSmallBudget = new LookupStatus(true, small);
+
+        small.tryAcquire();
+
+        assertEquals("paused", withSmallBudget.getState());
+        assertEquals("00:00 UTC", withSmallBudget.getPausedUntilText());
+        assertEquals("Lookups paused until 00:00 UTC: the day's budget (VT_REQUESTS_PER_DAY = 1) is spent.",
+                withSmallBudget.getNotice());
+    }
+
+    @Test
     void aRejectedKeyIsReportedUntilAnAnswerComes() {
         status.keyRejected("WrongCredentialsError");
         limiter.pauseUntil(T0.plus(Duration.ofMinutes(10)), "key rejected");
