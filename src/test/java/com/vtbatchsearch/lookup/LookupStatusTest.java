@@ -150,4 +150,20 @@ class LookupStatusTest {
 
         assertEquals(0, status.quotaStreak(), "an answer ends the streak");
     }
+
+    @Test
+    void quotaErrorsOfWorkersWakingTogetherAfterAPauseCountOneStep() {
+        assertTrue(status.quotaErrorAfterPause("QuotaExceededError", T0));
+        assertFalse(status.quotaErrorAfterPause("QuotaExceededError", T0.plusMillis(5)),
+                "a second worker's 429 before the pause it causes is set");
+        assertEquals(1, status.quotaStreak());
+        status.quotaPauseSet(T0.plusSeconds(60));
+
+        Instant woke = T0.plusSeconds(60);
+        assertTrue(status.quotaErrorAfterPause("QuotaExceededError", woke));
+        assertFalse(status.quotaErrorAfterPause("QuotaExceededError", woke.plusMillis(1)));
+        assertFalse(status.quotaErrorAfterPause("QuotaExceededError", woke.plusMillis(2)));
+
+        assertEquals(2, status.quotaStreak(), "one step per pause");
+    }
 }
