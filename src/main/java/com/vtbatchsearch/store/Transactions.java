@@ -66,15 +66,18 @@ final class Transactions {
         }
     }
 
-    /** True when the database aborted the transaction to resolve a conflict, so running it again may succeed. */
+    /** True when the database aborted the transaction to resolve a conflict: running it again may succeed. */
     static boolean isRetryable(SQLException e) {
         for (Throwable t : e) {
-            if (t instanceof SQLException sql && (sql.getSQLState() != null && RETRYABLE_STATES.contains(sql.getSQLState())
-                    || isSqliteBusy(sql))) {
+            if (t instanceof SQLException sql && (isConflictState(sql.getSQLState()) || isSqliteBusy(sql))) {
                 return true;
             }
         }
         return false;
+    }
+
+    private static boolean isConflictState(String sqlState) {
+        return sqlState != null && RETRYABLE_STATES.contains(sqlState);
     }
 
     private static boolean isSqliteBusy(SQLException e) {
