@@ -62,7 +62,8 @@ class TransactionsTest {
 
     private static java.util.List<Long> calls(java.sql.Connection c) throws SQLException {
         java.util.List<Long> calls = new java.util.ArrayList<>();
-        try (PreparedStatement s = c.prepareStatement("SELECT called_at FROM api_calls"); ResultSet r = s.executeQuery()) {
+        try (PreparedStatement s = c.prepareStatement("SELECT called_at FROM api_calls");
+                ResultSet r = s.executeQuery()) {
             while (r.next()) {
                 calls.add(r.getLong(1));
             }
