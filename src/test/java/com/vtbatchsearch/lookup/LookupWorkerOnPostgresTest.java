@@ -3,7 +3,6 @@ package com.vtbatchsearch.lookup;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -17,6 +16,7 @@ import com.vtbatchsearch.queue.EmbeddedLookupQueue;
 import com.vtbatchsearch.store.Database;
 import com.vtbatchsearch.testing.FakeVirusTotal;
 import com.vtbatchsearch.testing.FakeVirusTotal.Reply;
+import com.vtbatchsearch.testing.Instances;
 import com.vtbatchsearch.testing.PostgresDatabase;
 import java.net.URI;
 import java.sql.Statement;
@@ -111,13 +111,7 @@ class LookupWorkerOnPostgresTest {
     }
 
     private static void await(String what, BooleanSupplier condition) throws InterruptedException {
-        long deadline = System.nanoTime() + WAIT.toNanos();
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                fail("timed out after " + WAIT.toSeconds() + " s waiting until " + what);
-            }
-            Thread.sleep(10);
-        }
+        Instances.await(what, WAIT, condition);
     }
 
     /** Makes the next {@code times} writes of an answer (the files row) fail, as a database fault would. */
