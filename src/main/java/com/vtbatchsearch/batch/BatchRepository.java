@@ -8,6 +8,7 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -34,7 +35,8 @@ public final class BatchRepository {
 
     /**
      * Stores a batch and its items in one transaction: a hash with no answer yet (or only a failed
-     * one) becomes pending, a stale answer is marked for refresh.
+     * one) becomes pending, a stale answer is marked for refresh. The lookups rows are written in
+     * sorted order, as every other writer does, so uploads sharing hashes never deadlock each other.
      *
      * @return the batch's hashes that need a lookup, in upload order: the ones made pending or marked
      *     for refresh now, and the ones already pending for another batch (queueing those for this batch
@@ -42,57 +44,75 @@ public final class BatchRepository {
      */
     public List<String> create(String id, Instant createdAt, ExtractedHashes hashes) {
         long now = createdAt.toEpochMilli();
-        try (Connection c = database.connection()) {
-            c.setAutoCommit(false);
-            try {
-                try (PreparedStatement batch = c.prepareStatement(
-                        "INSERT INTO batches (id, created_at, found, unique_count) VALUES (?, ?, ?, ?)")) {
-                    batch.setString(1, id);
-                    batch.setLong(2, now);
-                    batch.setLong(3, hashes.found());
-                    batch.setInt(4, hashes.unique());
-                    batch.executeUpdate();
+        long resultCutoff = freshness.resultCutoff(createdAt).toEpochMilli();
+        long notFoundCutoff = freshness.notFoundCutoff(createdAt).toEpochMilli();
+        List<String> sorted = new ArrayList<>(hashes.distinct().keySet());
+        Collections.sort(sorted);
+        return database.inTransaction("cannot store batch " + id, c -> {
+            try (PreparedStatement batch = c.prepareStatement(
+                    "INSERT INTO batches (id, created_at, found, unique_count) VALUES (?, ?, ?, ?)")) {
+                batch.setString(1, id);
+                batch.setLong(2, now);
+                batch.setLong(3, hashes.found());
+                batch.setInt(4, hashes.unique());
+                batch.executeUpdate();
+            }
+            try (PreparedStatement item = c.prepareStatement(
+                    "INSERT INTO batch_items (batch_id, position, hash, hash_type) VALUES (?, ?, ?, ?)")) {
+                int position = 0;
+                for (Map.Entry<String, HashType> entry : hashes.distinct().entrySet()) {
+                    item.setString(1, id);
+                    item.setInt(2, position++);
+                    item.setString(3, entry.getKey());
+                    item.setString(4, entry.getValue().name());
+                    item.addBatch();
+                    if (position % CHUNK == 0) {
+                        item.executeBatch();
+                    }
                 }
-                try (PreparedStatement item = c.prepareStatement(
-                        "INSERT INTO batch_items (batch_id, position, hash, hash_type) VALUES (?, ?, ?, ?)");
-                        PreparedStatement lookup = c.prepareStatement("""
-                                INSERT INTO lookups (hash, status, attempts, updated_at) VALUES (?, 'pending', 0, ?)
-                                ON CONFLICT (hash) DO UPDATE SET status = 'pending', attempts = 0, error = NULL,
-                                  updated_at = excluded.updated_at
-                                WHERE lookups.status = 'error'""");
-                        PreparedStatement stale = c.prepareStatement(MARK_STALE_FOR_REFRESH)) {
-                    long resultCutoff = freshness.resultCutoff(createdAt).toEpochMilli();
-                    long notFoundCutoff = freshness.notFoundCutoff(createdAt).toEpochMilli();
-                    int position = 0;
-                    for (Map.Entry<String, HashType> entry : hashes.distinct().entrySet()) {
-                        item.setString(1, id);
-                        item.setInt(2, position++);
-                        item.setString(3, entry.getKey());
-                        item.setString(4, entry.getValue().name());
-                        item.addBatch();
-                        if (position % CHUNK == 0) {
-                            item.executeBatch();
-                        }
-                        lookup.setString(1, entry.getKey());
+                item.executeBatch();
+            }
+            // ON CONFLICT ... DO UPDATE locks the row even when its WHERE is false: taking the locks in
+            // one order is what keeps two uploads (or an upload and an answer) from deadlocking.
+            List<String> kept = new ArrayList<>();
+            try (PreparedStatement lookup = c.prepareStatement("""
+                    INSERT INTO lookups (hash, status, attempts, updated_at) VALUES (?, 'pending', 0, ?)
+                    ON CONFLICT (hash) DO UPDATE SET status = 'pending', attempts = 0, error = NULL,
+                      updated_at = excluded.updated_at
+                    WHERE lookups.status = 'error'""")) {
+                for (int from = 0; from < sorted.size(); from += CHUNK) {
+                    List<String> chunk = sorted.subList(from, Math.min(sorted.size(), from + CHUNK));
+                    for (String hash : chunk) {
+                        lookup.setString(1, hash);
                         lookup.setLong(2, now);
-                        if (lookup.executeUpdate() == 0) {
-                            stale.setString(1, entry.getKey());
-                            stale.setLong(2, resultCutoff);
-                            stale.setLong(3, notFoundCutoff);
-                            stale.executeUpdate();
+                        lookup.addBatch();
+                    }
+                    int[] written = lookup.executeBatch();
+                    for (int n = 0; n < chunk.size(); n++) {
+                        if (written[n] != 1) { // 0: an answer or an open lookup is there already
+                            kept.add(chunk.get(n));
                         }
                     }
-                    item.executeBatch();
                 }
-                List<String> open = openHashes(c, id);
-                c.commit();
-                return open;
-            } catch (SQLException | RuntimeException e) {
-                c.rollback();
-                throw e;
             }
-        } catch (SQLException e) {
-            throw new StoreException("cannot store batch " + id, e);
+            markStale(c, kept, resultCutoff, notFoundCutoff);
+            return openHashes(c, id);
+        });
+    }
+
+    /** Marks the stale answers among {@code hashes} (sorted, so row locks come in the one order) for refresh. */
+    private static void markStale(Connection c, List<String> hashes, long resultCutoff, long notFoundCutoff)
+            throws SQLException {
+        try (PreparedStatement stale = c.prepareStatement(MARK_STALE_FOR_REFRESH)) {
+            for (int from = 0; from < hashes.size(); from += CHUNK) {
+                for (String hash : hashes.subList(from, Math.min(hashes.size(), from + CHUNK))) {
+                    stale.setString(1, hash);
+                    stale.setLong(2, resultCutoff);
+                    stale.setLong(3, notFoundCutoff);
+                    stale.addBatch();
+                }
+                stale.executeBatch();
+            }
         }
     }
 
@@ -102,41 +122,29 @@ public final class BatchRepository {
      * @return the hashes marked now, in upload order (not those already open, which are queued already)
      */
     public List<String> requestRefresh(String id, Instant now) {
-        try (Connection c = database.connection()) {
-            c.setAutoCommit(false);
+        long resultCutoff = freshness.resultCutoff(now).toEpochMilli();
+        long notFoundCutoff = freshness.notFoundCutoff(now).toEpochMilli();
+        return database.inTransaction("cannot refresh batch " + id, c -> {
+            List<String> marked = new ArrayList<>();
             try (PreparedStatement stale = c.prepareStatement("""
                     SELECT i.hash FROM batch_items i JOIN lookups l ON l.hash = i.hash
                     WHERE i.batch_id = ? AND l.refresh = 0
                       AND ((l.status = 'done' AND l.updated_at < ?) OR (l.status = 'not_found' AND l.updated_at < ?))
-                    ORDER BY i.position""");
-                    PreparedStatement mark = c.prepareStatement(MARK_STALE_FOR_REFRESH)) {
-                long resultCutoff = freshness.resultCutoff(now).toEpochMilli();
-                long notFoundCutoff = freshness.notFoundCutoff(now).toEpochMilli();
+                    ORDER BY i.position""")) {
                 stale.setString(1, id);
                 stale.setLong(2, resultCutoff);
                 stale.setLong(3, notFoundCutoff);
-                List<String> marked = new ArrayList<>();
                 try (ResultSet r = stale.executeQuery()) {
                     while (r.next()) {
                         marked.add(r.getString(1));
                     }
                 }
-                for (String hash : marked) {
-                    mark.setString(1, hash);
-                    mark.setLong(2, resultCutoff);
-                    mark.setLong(3, notFoundCutoff);
-                    mark.addBatch();
-                }
-                mark.executeBatch();
-                c.commit();
-                return marked;
-            } catch (SQLException | RuntimeException e) {
-                c.rollback();
-                throw e;
             }
-        } catch (SQLException e) {
-            throw new StoreException("cannot refresh batch " + id, e);
-        }
+            List<String> sorted = new ArrayList<>(marked);
+            Collections.sort(sorted);
+            markStale(c, sorted, resultCutoff, notFoundCutoff);
+            return marked;
+        });
     }
 
     private static List<String> openHashes(Connection c, String id) throws SQLException {

@@ -19,13 +19,12 @@ public final class CallLogRepository {
     }
 
     public void record(Instant at) {
-        try (Connection c = database.connection();
-                PreparedStatement s = c.prepareStatement("INSERT INTO api_calls (called_at) VALUES (?)")) {
-            s.setLong(1, at.toEpochMilli());
-            s.executeUpdate();
-        } catch (SQLException e) {
-            throw new StoreException("cannot record a VirusTotal call", e);
-        }
+        database.inTransaction("cannot record a VirusTotal call", c -> {
+            try (PreparedStatement s = c.prepareStatement("INSERT INTO api_calls (called_at) VALUES (?)")) {
+                s.setLong(1, at.toEpochMilli());
+                return s.executeUpdate();
+            }
+        });
     }
 
     /** Times of the calls made at or after {@code since}, oldest first. */
@@ -47,12 +46,11 @@ public final class CallLogRepository {
     }
 
     public void deleteBefore(Instant before) {
-        try (Connection c = database.connection();
-                PreparedStatement s = c.prepareStatement("DELETE FROM api_calls WHERE called_at < ?")) {
-            s.setLong(1, before.toEpochMilli());
-            s.executeUpdate();
-        } catch (SQLException e) {
-            throw new StoreException("cannot prune the VirusTotal call log", e);
-        }
+        database.inTransaction("cannot prune the VirusTotal call log", c -> {
+            try (PreparedStatement s = c.prepareStatement("DELETE FROM api_calls WHERE called_at < ?")) {
+                s.setLong(1, before.toEpochMilli());
+                return s.executeUpdate();
+            }
+        });
     }
 }

@@ -63,7 +63,7 @@ public final class LocalRateLimiter implements RateLimiter {
             return Optional.of(pause.until());
         }
         if (usedToday >= perDay) {
-            return Optional.of(RateLimiter.startOfNextUtcDay(now));
+            return Optional.of(pauseForTheDay(now));
         }
         if (window.size() >= perMinute) {
             return Optional.of(window.peekFirst().plus(WINDOW));
@@ -71,7 +71,22 @@ public final class LocalRateLimiter implements RateLimiter {
         window.addLast(now);
         usedToday++;
         recorder.accept(now);
+        if (usedToday >= perDay) {
+            pauseForTheDay(now);
+        }
         return Optional.empty();
+    }
+
+    /**
+     * The day's budget is spent: pauses until 00:00 UTC, so pages and health say why lookups stop,
+     * unless a pause in force lasts that long already.
+     */
+    private Instant pauseForTheDay(Instant now) {
+        Instant midnight = RateLimiter.startOfNextUtcDay(now);
+        if (pause == null || pause.until().isBefore(midnight)) {
+            pause = new Pause(midnight, RateLimiter.dailyBudgetSpent(perDay));
+        }
+        return midnight;
     }
 
     @Override

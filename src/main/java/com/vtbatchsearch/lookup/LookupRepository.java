@@ -9,6 +9,7 @@ import java.sql.SQLException;
 import java.sql.Types;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Optional;
 
@@ -60,73 +61,75 @@ public final class LookupRepository {
 
     /**
      * Stores VirusTotal's answer and marks the hash asked for, and the file's other hashes, as done, so
-     * a later upload of any of them is answered from the cache.
+     * a later upload of any of them is answered from the cache. Control characters are stripped from its
+     * text (see {@link StoredText}); the hashes' rows are written in sorted order, as an upload writes them.
      */
     public void saveFound(String queriedHash, FileReport report, Instant now) {
-        try (Connection c = database.connection()) {
-            c.setAutoCommit(false);
-            try {
-                try (PreparedStatement s = c.prepareStatement("""
-                        INSERT INTO files (sha256, md5, sha1, malicious, suspicious, undetected, harmless, label, name,
-                          file_type, first_seen, last_analysis, reputation, tags, raw_json, fetched_at)
-                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                        ON CONFLICT (sha256) DO UPDATE SET md5 = excluded.md5, sha1 = excluded.sha1,
-                          malicious = excluded.malicious, suspicious = excluded.suspicious,
-                          undetected = excluded.undetected, harmless = excluded.harmless, label = excluded.label,
-                          name = excluded.name, file_type = excluded.file_type, first_seen = excluded.first_seen,
-                          last_analysis = excluded.last_analysis, reputation = excluded.reputation,
-                          tags = excluded.tags, raw_json = excluded.raw_json, fetched_at = excluded.fetched_at""")) {
-                    s.setString(1, report.sha256());
-                    s.setString(2, report.md5());
-                    s.setString(3, report.sha1());
-                    s.setInt(4, report.malicious());
-                    s.setInt(5, report.suspicious());
-                    s.setInt(6, report.undetected());
-                    s.setInt(7, report.harmless());
-                    s.setString(8, report.threatLabel());
-                    s.setString(9, report.meaningfulName());
-                    s.setString(10, report.typeDescription());
-                    setInstant(s, 11, report.firstSubmission());
-                    setInstant(s, 12, report.lastAnalysis());
-                    if (report.reputation() == null) {
-                        s.setNull(13, Types.INTEGER);
-                    } else {
-                        s.setInt(13, report.reputation());
-                    }
-                    s.setString(14, String.join(",", report.tags()));
-                    s.setString(15, report.rawJson());
-                    s.setLong(16, now.toEpochMilli());
-                    s.executeUpdate();
-                }
-                List<String> names = new ArrayList<>(report.aliases());
-                if (!names.contains(queriedHash)) {
-                    names.add(queriedHash);
-                }
-                try (PreparedStatement s = c.prepareStatement("""
-                        INSERT INTO lookups (hash, status, attempts, refresh, error, sha256, updated_at)
-                        VALUES (?, 'done', 0, 0, NULL, ?, ?)
-                        ON CONFLICT (hash) DO UPDATE SET status = 'done', refresh = 0, error = NULL,
-                          sha256 = excluded.sha256, updated_at = excluded.updated_at""")) {
-                    for (String name : names) {
-                        s.setString(1, name);
-                        s.setString(2, report.sha256());
-                        s.setLong(3, now.toEpochMilli());
-                        s.executeUpdate();
-                    }
-                }
-                c.commit();
-            } catch (SQLException | RuntimeException e) {
-                c.rollback();
-                throw e;
-            }
-        } catch (SQLException e) {
-            throw new StoreException("cannot store the answer for " + queriedHash, e);
+        List<String> names = new ArrayList<>(report.aliases());
+        if (!names.contains(queriedHash)) {
+            names.add(queriedHash);
         }
+        Collections.sort(names);
+        database.inTransaction("cannot store the answer for " + queriedHash, c -> {
+            try (PreparedStatement s = c.prepareStatement("""
+                    INSERT INTO files (sha256, md5, sha1, malicious, suspicious, undetected, harmless, label, name,
+                      file_type, first_seen, last_analysis, reputation, tags, raw_json, fetched_at)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    ON CONFLICT (sha256) DO UPDATE SET md5 = excluded.md5, sha1 = excluded.sha1,
+                      malicious = excluded.malicious, suspicious = excluded.suspicious,
+                      undetected = excluded.undetected, harmless = excluded.harmless, label = excluded.label,
+                      name = excluded.name, file_type = excluded.file_type, first_seen = excluded.first_seen,
+                      last_analysis = excluded.last_analysis, reputation = excluded.reputation,
+                      tags = excluded.tags, raw_json = excluded.raw_json, fetched_at = excluded.fetched_at""")) {
+                s.setString(1, report.sha256());
+                s.setString(2, report.md5());
+                s.setString(3, report.sha1());
+                s.setInt(4, report.malicious());
+                s.setInt(5, report.suspicious());
+                s.setInt(6, report.undetected());
+                s.setInt(7, report.harmless());
+                s.setString(8, StoredText.clean(report.threatLabel()));
+                s.setString(9, StoredText.clean(report.meaningfulName()));
+                s.setString(10, StoredText.clean(report.typeDescription()));
+                setInstant(s, 11, report.firstSubmission());
+                setInstant(s, 12, report.lastAnalysis());
+                if (report.reputation() == null) {
+                    s.setNull(13, Types.INTEGER);
+                } else {
+                    s.setInt(13, report.reputation());
+                }
+                s.setString(14, StoredText.clean(String.join(",", report.tags())));
+                s.setString(15, StoredText.json(report.rawJson()));
+                s.setLong(16, now.toEpochMilli());
+                s.executeUpdate();
+            }
+            try (PreparedStatement s = c.prepareStatement("""
+                    INSERT INTO lookups (hash, status, attempts, refresh, error, sha256, updated_at)
+                    VALUES (?, 'done', 0, 0, NULL, ?, ?)
+                    ON CONFLICT (hash) DO UPDATE SET status = 'done', refresh = 0, error = NULL,
+                      sha256 = excluded.sha256, updated_at = excluded.updated_at""")) {
+                for (String name : names) {
+                    s.setString(1, name);
+                    s.setString(2, report.sha256());
+                    s.setLong(3, now.toEpochMilli());
+                    s.addBatch();
+                }
+                s.executeBatch();
+            }
+            return null;
+        });
     }
 
     public void saveNotFound(String hash, Instant now) {
-        update(hash, "UPDATE lookups SET status = 'not_found', refresh = 0, error = NULL, sha256 = NULL, "
-                + "updated_at = ? WHERE hash = ? AND (status = 'pending' OR refresh = 1)", now);
+        database.inTransaction("cannot update the lookup of " + hash, c -> {
+            try (PreparedStatement s = c.prepareStatement("""
+                    UPDATE lookups SET status = 'not_found', refresh = 0, error = NULL, sha256 = NULL, updated_at = ?
+                    WHERE hash = ? AND (status = 'pending' OR refresh = 1)""")) {
+                s.setLong(1, now.toEpochMilli());
+                s.setString(2, hash);
+                return s.executeUpdate();
+            }
+        });
     }
 
     /**
@@ -137,23 +140,22 @@ public final class LookupRepository {
      * @return the number of attempts made so far
      */
     public int recordFailure(String hash, String reason, boolean giveUp, Instant now) {
-        try (Connection c = database.connection();
-                PreparedStatement s = c.prepareStatement("""
-                        UPDATE lookups SET attempts = attempts + 1,
-                          error = CASE WHEN status = 'pending' THEN ? ELSE error END,
-                          status = CASE WHEN status = 'pending' AND ? = 1 THEN 'error' ELSE status END,
-                          refresh = CASE WHEN ? = 1 THEN 0 ELSE refresh END,
-                          updated_at = CASE WHEN status = 'pending' THEN ? ELSE updated_at END
-                        WHERE hash = ? AND (status = 'pending' OR refresh = 1)""")) {
-            s.setString(1, reason);
-            s.setInt(2, giveUp ? 1 : 0);
-            s.setInt(3, giveUp ? 1 : 0);
-            s.setLong(4, now.toEpochMilli());
-            s.setString(5, hash);
-            s.executeUpdate();
-        } catch (SQLException e) {
-            throw new StoreException("cannot record a failed lookup of " + hash, e);
-        }
+        database.inTransaction("cannot record a failed lookup of " + hash, c -> {
+            try (PreparedStatement s = c.prepareStatement("""
+                    UPDATE lookups SET attempts = attempts + 1,
+                      error = CASE WHEN status = 'pending' THEN ? ELSE error END,
+                      status = CASE WHEN status = 'pending' AND ? = 1 THEN 'error' ELSE status END,
+                      refresh = CASE WHEN ? = 1 THEN 0 ELSE refresh END,
+                      updated_at = CASE WHEN status = 'pending' THEN ? ELSE updated_at END
+                    WHERE hash = ? AND (status = 'pending' OR refresh = 1)""")) {
+                s.setString(1, StoredText.clean(reason));
+                s.setInt(2, giveUp ? 1 : 0);
+                s.setInt(3, giveUp ? 1 : 0);
+                s.setLong(4, now.toEpochMilli());
+                s.setString(5, hash);
+                return s.executeUpdate();
+            }
+        });
         return find(hash).map(LookupState::attempts).orElse(0);
     }
 
@@ -184,16 +186,6 @@ public final class LookupRepository {
             throw new StoreException("cannot list pending lookups", e);
         }
         return entries;
-    }
-
-    private void update(String hash, String sql, Instant now) {
-        try (Connection c = database.connection(); PreparedStatement s = c.prepareStatement(sql)) {
-            s.setLong(1, now.toEpochMilli());
-            s.setString(2, hash);
-            s.executeUpdate();
-        } catch (SQLException e) {
-            throw new StoreException("cannot update the lookup of " + hash, e);
-        }
     }
 
     private static void setInstant(PreparedStatement s, int index, Instant value) throws SQLException {

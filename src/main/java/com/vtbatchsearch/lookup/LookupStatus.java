@@ -20,6 +20,7 @@ public final class LookupStatus {
     private volatile String keyRejection;
     private int quotaStreak;
     private Instant quotaPauseUntil = Instant.EPOCH;
+    private boolean stepCountedSincePause;
 
     /** @param limiter null when no API key is configured */
     public LookupStatus(boolean keyConfigured, RateLimiter limiter) {
@@ -46,16 +47,19 @@ public final class LookupStatus {
     }
 
     /**
-     * Counts a 429 quota error if its request was sent after the last quota pause ended (errors of
-     * requests already in flight when that pause began say nothing new).
+     * Counts a 429 quota error as one step of the streak if its request was sent after the last quota
+     * pause ended (errors of requests already in flight when that pause began say nothing new), and
+     * only the first such error after that pause: workers waking together at its end draw their 429s
+     * together, and those say once, not several times, that the quota is still spent.
      *
      * @return true when it counted
      */
     synchronized boolean quotaErrorAfterPause(String code, Instant sent) {
-        if (!"QuotaExceededError".equals(code) || sent.isBefore(quotaPauseUntil)) {
+        if (!"QuotaExceededError".equals(code) || sent.isBefore(quotaPauseUntil) || stepCountedSincePause) {
             return false;
         }
         quotaStreak++;
+        stepCountedSincePause = true;
         return true;
     }
 
@@ -65,6 +69,7 @@ public final class LookupStatus {
 
     synchronized void quotaPauseSet(Instant until) {
         quotaPauseUntil = until;
+        stepCountedSincePause = false;
     }
 
     /** The pause in force, if any. */

@@ -190,7 +190,7 @@ public final class LookupWorker implements Runnable {
             if (stopping && outcome instanceof LookupOutcome.Failed) {
                 return Disposal.HEAD; // cut short by the shutdown: not the hash's fault
             }
-            return apply(entry, state.get(), outcome, sent);
+            return settle(entry, state.get(), outcome, sent);
         } finally {
             queue.release(hash, name);
         }
@@ -198,6 +198,80 @@ public final class LookupWorker implements Runnable {
 
     private boolean needsLookup(String hash) {
         return lookups.find(hash).map(LookupState::needsLookup).orElse(false);
+    }
+
+    /**
+     * Applies the outcome of a call. An answer (found or not found) has been paid for, so one that
+     * cannot be stored is kept and stored again after a back-off, under the claim, never asked for
+     * again: the first failure is taken for a passing one, each further one counts as a failed attempt,
+     * and when the attempts run out the lookup ends as an error instead of costing a call on every turn.
+     * While even a failed attempt cannot be recorded (the database is away) the answer is held.
+     */
+    private Disposal settle(QueuedLookup entry, LookupState state, LookupOutcome outcome, Instant sent)
+            throws InterruptedException {
+        if (!(outcome instanceof LookupOutcome.Found || outcome instanceof LookupOutcome.NotFound)) {
+            return apply(entry, state, outcome, sent);
+        }
+        String hash = entry.hash();
+        int failures = 0;
+        int counted = 0;
+        while (true) {
+            try {
+                return apply(entry, state, outcome, sent);
+            } catch (RuntimeException e) {
+                if (stopping) {
+                    throw e;
+                }
+                failures++;
+                String reason = "VirusTotal answered, but the answer could not be stored: " + describe(e);
+                if (failures == 1) {
+                    LOG.warning(() -> "batch " + entry.batchId() + ": " + reason + "; keeping it and trying again");
+                } else {
+                    boolean giveUp = state.attempts() + counted + 1 >= settings.maxAttempts();
+                    if (countStoreFailure(hash, reason, giveUp)) {
+                        counted++;
+                        if (giveUp) {
+                            LOG.warning(() -> "batch " + entry.batchId() + ": " + hash + " ends as an error: "
+                                    + reason);
+                            return Disposal.ACK;
+                        }
+                    }
+                }
+                waitHoldingClaim(hash, clock.instant().plus(backoff(failures)));
+            }
+        }
+    }
+
+    /** Records a failed attempt to store an answer; false when even that cannot be stored now. */
+    private boolean countStoreFailure(String hash, String reason, boolean giveUp) {
+        try {
+            lookups.recordFailure(hash, reason, giveUp, clock.instant());
+            return true;
+        } catch (RuntimeException e) {
+            return false;
+        }
+    }
+
+    private static String describe(RuntimeException e) {
+        return e.getCause() == null || e.getCause().getMessage() == null ? String.valueOf(e.getMessage())
+                : e.getMessage() + " (" + e.getCause().getMessage() + ")";
+    }
+
+    /** Sleeps until {@code until} in naps of at most a second, keeping the hash's claim and the heartbeat alive. */
+    private void waitHoldingClaim(String hash, Instant until) throws InterruptedException {
+        while (clock.instant().isBefore(until)) {
+            Instant nap = clock.instant().plus(MAX_NAP);
+            sleepUntil(until.isBefore(nap) ? until : nap);
+            if (stopping) {
+                throw new InterruptedException("stopping");
+            }
+            try {
+                queue.tryClaim(hash, name, settings.claimTtl());
+                queue.heartbeat();
+            } catch (RuntimeException e) {
+                // the queue is away: the claim may lapse, which costs at most a second call
+            }
+        }
     }
 
     private Disposal apply(QueuedLookup entry, LookupState state, LookupOutcome outcome, Instant sent) {

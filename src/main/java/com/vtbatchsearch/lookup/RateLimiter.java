@@ -9,7 +9,8 @@ import java.util.Optional;
 /**
  * Hands out permits for VirusTotal requests: never more than {@link #perMinute} in any 60 s window
  * and never more than {@link #perDay} in one UTC day, for the whole deployment that shares it. Also
- * holds the pause that a 429 or a rejected key puts on all lookups. A caller without a permit learns
+ * holds the pause that a 429 or a rejected key puts on all lookups, and the one until 00:00 UTC that
+ * starts when the day's budget is spent. A caller without a permit learns
  * the exact instant one frees up, so it waits that long and no longer.
  */
 public interface RateLimiter {
@@ -51,6 +52,11 @@ public interface RateLimiter {
 
     static LocalDate utcDay(Instant instant) {
         return instant.atZone(ZoneOffset.UTC).toLocalDate();
+    }
+
+    /** Why lookups pause when our own count of the day's calls reaches {@code perDay}. */
+    static String dailyBudgetSpent(int perDay) {
+        return "the day's budget (VT_REQUESTS_PER_DAY = " + perDay + ") is spent";
     }
 
     static Instant startOfNextUtcDay(Instant now) {

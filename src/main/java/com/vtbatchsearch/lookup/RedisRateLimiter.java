@@ -13,7 +13,8 @@ import redis.clients.jedis.JedisPooled;
  * The rate limit of a whole deployment, kept in Redis so every worker of every instance sharing one
  * API key draws from one budget. Each permit is taken by one Lua script, atomically: it drops calls
  * older than the window from a sorted set, checks the day's counter and the pause key, and records the
- * call. Time is Redis's own clock, so instances with skewed clocks still agree.
+ * call; the permit that spends the day's budget (or a request after it) sets the pause until 00:00 UTC.
+ * Time is Redis's own clock, so instances with skewed clocks still agree.
  */
 public final class RedisRateLimiter implements RateLimiter {
     private static final String ACQUIRE = """
@@ -24,7 +25,11 @@ public final class RedisRateLimiter implements RateLimiter {
             local day = math.floor(now / 86400000)
             local dayKey = KEYS[2] .. day
             local used = tonumber(redis.call('GET', dayKey) or '0')
-            if used >= tonumber(ARGV[2]) then return {0, (day + 1) * 86400000 - now} end
+            local untilMidnight = (day + 1) * 86400000 - now
+            if used >= tonumber(ARGV[2]) then
+              redis.call('SET', KEYS[3], ARGV[5], 'PX', untilMidnight)
+              return {0, untilMidnight}
+            end
             local window = tonumber(ARGV[4])
             redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - window)
             if redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[1]) then
@@ -33,8 +38,9 @@ public final class RedisRateLimiter implements RateLimiter {
             end
             redis.call('ZADD', KEYS[1], now, now .. ':' .. ARGV[3])
             redis.call('PEXPIRE', KEYS[1], window + 1000)
-            redis.call('INCR', dayKey)
+            local spent = redis.call('INCR', dayKey)
             redis.call('EXPIRE', dayKey, 172800)
+            if spent >= tonumber(ARGV[2]) then redis.call('SET', KEYS[3], ARGV[5], 'PX', untilMidnight) end
             return {1, 0}""";
 
     private static final String USAGE = """
@@ -87,7 +93,7 @@ public final class RedisRateLimiter implements RateLimiter {
     public Optional<Instant> tryAcquire() {
         List<?> answer = (List<?>) redis.eval(ACQUIRE, List.of(window, dayPrefix, pauseKey),
                 List.of(String.valueOf(perMinute), String.valueOf(perDay), instance + ":" + UUID.randomUUID(),
-                        String.valueOf(WINDOW.toMillis())));
+                        String.valueOf(WINDOW.toMillis()), RateLimiter.dailyBudgetSpent(perDay)));
         Instant now = clock.instant();
         if (((Long) answer.get(0)) == 1L) {
             recorder.accept(now);

@@ -180,6 +180,22 @@ public final class Database implements AutoCloseable {
         LOG.info(() -> "database schema ready (" + (postgres ? "PostgreSQL" : "SQLite") + ")");
     }
 
+    /** A unit of work run inside one transaction. */
+    @FunctionalInterface
+    public interface Work<T> {
+        T run(Connection c) throws SQLException;
+    }
+
+    /**
+     * Runs {@code work} in one transaction on a pooled connection and commits it. A transaction the
+     * database aborted to break a deadlock or a conflict is run again a few times after a short random
+     * back-off, so {@code work} must do nothing outside the transaction that cannot be repeated. Any
+     * other failure rolls back and is thrown as a {@link StoreException} with {@code failure} as message.
+     */
+    public <T> T inTransaction(String failure, Work<T> work) {
+        return Transactions.run(this::connection, failure, work);
+    }
+
     @Override
     public void close() {
         dataSource.close();

@@ -789,4 +789,81 @@ class BatchRepositoryTest {
             pool.shutdownNow();
         }
     }
+
+    @Test
+    void uploadsSharingHashesInOppositeOrdersAndAnswersRacingThemAllComplete() throws Exception {
+        // Each writer uploads the same files' hashes, half of them in the opposite order, while two more
+        // threads store answers for those files. Row locks taken in upload order deadlocked here.
+        int files = 30;
+        List<String> shared = new ArrayList<>();
+        List<FileReport> answers = new ArrayList<>();
+        for (int i = 0; i < files; i++) {
+            String md5 = hash(HashType.MD5, "race" + i);
+            String sha1 = hash(HashType.SHA1, "race" + i);
+            String sha256 = hash(HashType.SHA256, "race" + i);
+            shared.addAll(List.of(md5, sha1, sha256));
+            answers.add(report(sha256, md5, sha1, i % 3));
+        }
+        int writers = 8;
+        int rounds = 5;
+        ExecutorService pool = Executors.newFixedThreadPool(writers + 2);
+        Map<String, Integer> uniquePerBatch = new java.util.concurrent.ConcurrentHashMap<>();
+        try {
+            List<Callable<Integer>> tasks = new ArrayList<>();
+            for (int w = 0; w < writers; w++) {
+                int writer = w;
+                tasks.add(() -> {
+                    java.util.Random random = new java.util.Random(writer);
+                    for (int round = 0; round < rounds; round++) {
+                        List<String> hashes = new ArrayList<>(shared);
+                        if (writer % 2 == 1) {
+                            java.util.Collections.reverse(hashes);
+                        }
+                        if (writer % 4 == 2) {
+                            java.util.Collections.shuffle(hashes, random);
+                        }
+                        hashes.add(hash(HashType.MD5, "own" + writer + "/" + round));
+                        String id = UUID.randomUUID().toString();
+                        batches.create(id, Instant.now(), extracted(hashes.toArray(String[]::new)));
+                        uniquePerBatch.put(id, hashes.size());
+                    }
+                    return rounds;
+                });
+            }
+            for (int a = 0; a < 2; a++) {
+                int answerer = a;
+                tasks.add(() -> {
+                    List<FileReport> order = new ArrayList<>(answers);
+                    java.util.Collections.shuffle(order, new java.util.Random(100 + answerer));
+                    for (FileReport answer : order) {
+                        lookups.saveFound(answerer == 0 ? answer.md5() : answer.sha1(), answer, Instant.now());
+                    }
+                    return order.size();
+                });
+            }
+            List<Future<Integer>> results = new ArrayList<>();
+            for (Callable<Integer> task : tasks) {
+                results.add(pool.submit(task));
+            }
+            for (Future<Integer> result : results) {
+                result.get(120, TimeUnit.SECONDS); // rethrows any exception of the task
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+
+        assertEquals(writers * rounds, batches.countBatches());
+        assertEquals(writers * rounds, uniquePerBatch.size());
+        for (Map.Entry<String, Integer> batch : uniquePerBatch.entrySet()) {
+            List<com.vtbatchsearch.batch.BatchItem> items = batches.items(batch.getKey());
+            assertEquals((int) batch.getValue(), items.size(), "every item of batch " + batch.getKey());
+            BatchCounts counts = batches.counts(batches.find(batch.getKey()).orElseThrow());
+            assertEquals(1, counts.getPending(), "only the batch's own hash is open: " + batch.getKey());
+        }
+        for (FileReport answer : answers) {
+            for (String alias : answer.aliases()) {
+                assertEquals("done", status(alias), alias);
+            }
+        }
+    }
 }

@@ -121,6 +121,30 @@ class LocalRateLimiterTest {
     }
 
     @Test
+    void spendingTheDailyBudgetPausesLookupsUntilUtcMidnightSayingWhy() {
+        RateLimiter limiter = limiter(100, 2, List.of());
+        limiter.tryAcquire();
+        assertEquals(Optional.empty(), limiter.pause());
+
+        limiter.tryAcquire();
+
+        assertEquals(Optional.of(new RateLimiter.Pause(at("2024-05-02T00:00:00Z"),
+                "the day's budget (VT_REQUESTS_PER_DAY = 2) is spent")), limiter.pause());
+        clock.set(at("2024-05-02T00:00:00Z"));
+        assertEquals(Optional.empty(), limiter.pause());
+        assertEquals(Optional.empty(), limiter.tryAcquire());
+    }
+
+    @Test
+    void aBudgetSpentBeforeARestartPausesAtTheFirstRequest() {
+        RateLimiter limiter = limiter(100, 2, List.of(T0.minusSeconds(3_600), T0.minusSeconds(1_800)));
+
+        assertEquals(Optional.of(at("2024-05-02T00:00:00Z")), limiter.tryAcquire());
+        assertEquals(at("2024-05-02T00:00:00Z"), limiter.pause().orElseThrow().until());
+        assertTrue(limiter.pause().orElseThrow().reason().contains("VT_REQUESTS_PER_DAY"));
+    }
+
+    @Test
     void theDailyBudgetResetsAtUtcMidnight() {
         clock.set(at("2024-05-01T23:58:00Z"));
         RateLimiter limiter = limiter(100, 2, List.of());

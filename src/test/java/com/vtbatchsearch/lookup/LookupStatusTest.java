@@ -55,6 +55,19 @@ class LookupStatusTest {
     }
 
     @Test
+    void aDailyBudgetSpentByOurOwnCountShowsAsAPauseUntilMidnight() {
+        LocalRateLimiter small = new LocalRateLimiter(4, 1, clock, List.of(), at -> { });
+        LookupStatus withSmallBudget = new LookupStatus(true, small);
+
+        small.tryAcquire();
+
+        assertEquals("paused", withSmallBudget.getState());
+        assertEquals("00:00 UTC", withSmallBudget.getPausedUntilText());
+        assertEquals("Lookups paused until 00:00 UTC: the day's budget (VT_REQUESTS_PER_DAY = 1) is spent.",
+                withSmallBudget.getNotice());
+    }
+
+    @Test
     void aRejectedKeyIsReportedUntilAnAnswerComes() {
         status.keyRejected("WrongCredentialsError");
         limiter.pauseUntil(T0.plus(Duration.ofMinutes(10)), "key rejected");
@@ -136,5 +149,21 @@ class LookupStatusTest {
         status.answered();
 
         assertEquals(0, status.quotaStreak(), "an answer ends the streak");
+    }
+
+    @Test
+    void quotaErrorsOfWorkersWakingTogetherAfterAPauseCountOneStep() {
+        assertTrue(status.quotaErrorAfterPause("QuotaExceededError", T0));
+        assertFalse(status.quotaErrorAfterPause("QuotaExceededError", T0.plusMillis(5)),
+                "a second worker's 429 before the pause it causes is set");
+        assertEquals(1, status.quotaStreak());
+        status.quotaPauseSet(T0.plusSeconds(60));
+
+        Instant woke = T0.plusSeconds(60);
+        assertTrue(status.quotaErrorAfterPause("QuotaExceededError", woke));
+        assertFalse(status.quotaErrorAfterPause("QuotaExceededError", woke.plusMillis(1)));
+        assertFalse(status.quotaErrorAfterPause("QuotaExceededError", woke.plusMillis(2)));
+
+        assertEquals(2, status.quotaStreak(), "one step per pause");
     }
 }

@@ -514,6 +514,84 @@ class LookupWorkerTest {
         assertTrue(limiter.pause().isEmpty(), "no pause left: " + limiter.pause());
     }
 
+    /** A limiter whose pause takes a while to set, as a Redis round trip does. */
+    private static RateLimiter slowToPause(RateLimiter limiter, Duration delay) {
+        return new RateLimiter() {
+            @Override
+            public Optional<Instant> tryAcquire() {
+                return limiter.tryAcquire();
+            }
+
+            @Override
+            public void pauseUntil(Instant until, String reason) {
+                try {
+                    Thread.sleep(delay.toMillis());
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                limiter.pauseUntil(until, reason);
+            }
+
+            @Override
+            public Optional<Pause> pause() {
+                return limiter.pause();
+            }
+
+            @Override
+            public void exhaustToday() {
+                limiter.exhaustToday();
+            }
+
+            @Override
+            public int usedThisMinute() {
+                return limiter.usedThisMinute();
+            }
+
+            @Override
+            public int usedToday() {
+                return limiter.usedToday();
+            }
+
+            @Override
+            public int perMinute() {
+                return limiter.perMinute();
+            }
+
+            @Override
+            public int perDay() {
+                return limiter.perDay();
+            }
+        };
+    }
+
+    @Test
+    void quotaErrorsOfWorkersCallingTogetherCountAsOneStepNotAsTheDailyQuota() throws InterruptedException {
+        limiter = slowToPause(new LocalRateLimiter(1_000_000, 1_000_000, clock, List.of(), at -> { }),
+                Duration.ofMillis(150));
+        status = new LookupStatus(true, limiter);
+        List<String> hashes = new ArrayList<>();
+        for (int i = 0; i < 4; i++) {
+            String h = hash(HashType.MD5, "together" + i);
+            hashes.add(h);
+            fake.script(h, quotaExceeded().after(Duration.ofMillis(50)));
+        }
+        submit(hashes.toArray(String[]::new));
+        for (int w = 0; w < 4; w++) {
+            worker(1_000_000, FakeVirusTotal.API_KEY, Duration.ofSeconds(5), SHORT_PAUSE);
+            start();
+        }
+
+        awaitNothingPending();
+
+        for (String h : hashes) {
+            assertEquals("done", status(h), h);
+            assertEquals(2, fake.calls(h), "one quota error, then the answer: " + h);
+        }
+        assertTrue(limiter.pause().map(p -> p.until().isBefore(nextMidnight().minusSeconds(1))).orElse(true),
+                "four simultaneous quota errors are one step, not the daily quota: " + limiter.pause());
+        assertTrue(limiter.usedToday() < limiter.perDay(), "the day's budget is not marked spent");
+    }
+
     @Test
     void aRateLimitWhenTheCountedDailyBudgetIsSpentPausesUntilMidnight() throws InterruptedException {
         String h = hash(HashType.MD5, "last-of-the-day");
@@ -523,11 +601,13 @@ class LookupWorkerTest {
         worker(1_000_000, FakeVirusTotal.API_KEY, Duration.ofSeconds(5), SHORT_PAUSE);
 
         start();
-        await("lookups are paused", () -> limiter.pause().isPresent());
+        // spending the budget pauses lookups already, before the call is answered
+        await("the call was made and lookups are paused", () -> fake.calls(h) == 1 && limiter.pause().isPresent());
 
         assertEquals(nextMidnight(), limiter.pause().orElseThrow().until());
         assertEquals(1, fake.calls(h));
         assertEquals("pending", status(h));
+        assertEquals("paused", status.getState());
     }
 
     @Test

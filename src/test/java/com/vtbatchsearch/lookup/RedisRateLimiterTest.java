@@ -123,6 +123,31 @@ class RedisRateLimiterTest {
     }
 
     @Test
+    void spendingTheSharedDailyBudgetPausesEveryInstanceUntilUtcMidnightSayingWhy() {
+        RedisRateLimiter first = limiter(100, 2);
+        RedisRateLimiter second = limiter(100, 2);
+        assertEquals(Optional.empty(), first.tryAcquire());
+        assertEquals(Optional.empty(), second.pause());
+
+        assertEquals(Optional.empty(), second.tryAcquire());
+
+        RateLimiter.Pause pause = first.pause().orElseThrow();
+        assertEquals("the day's budget (VT_REQUESTS_PER_DAY = 2) is spent", pause.reason());
+        assertClose(RateLimiter.startOfNextUtcDay(clock.instant()), pause.until(), CLOSE, "the pause's end");
+    }
+
+    @Test
+    void aBudgetSpentOtherwisePausesAtTheNextRequest() {
+        RedisRateLimiter limiter = limiter(100, 10);
+        limiter.seedToday(10);
+        assertEquals(Optional.empty(), limiter.pause());
+
+        assertTrue(limiter.tryAcquire().isPresent());
+
+        assertEquals("the day's budget (VT_REQUESTS_PER_DAY = 10) is spent", limiter.pause().orElseThrow().reason());
+    }
+
+    @Test
     void aPauseIsSharedByEveryInstance() {
         RedisRateLimiter first = limiter(100, 1_000);
         RedisRateLimiter second = limiter(100, 1_000);
