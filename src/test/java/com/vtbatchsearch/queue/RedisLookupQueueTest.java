@@ -52,8 +52,13 @@ class RedisLookupQueueTest extends LookupQueueContract {
         return queue;
     }
 
+    /** The Redis under test: a single server here, a cluster in the subclass. */
+    UnifiedJedis redis() {
+        return REDIS.pool();
+    }
+
     private RedisLookupQueue open(String keyPrefix) {
-        RedisLookupQueue q = new RedisLookupQueue(REDIS.pool(), keyPrefix, "redis 127.0.0.1:" + REDIS.server().port(), Duration.ofSeconds(30));
+        RedisLookupQueue q = new RedisLookupQueue(redis(), keyPrefix, "redis 127.0.0.1:" + REDIS.server().port(), Duration.ofSeconds(30));
         opened.add(q);
         return q;
     }
@@ -152,7 +157,7 @@ class RedisLookupQueueTest extends LookupQueueContract {
 
     @Test
     void entriesALiveInstanceLeftUnacknowledgedAreGivenBackAfterTheBound() throws InterruptedException {
-        RedisLookupQueue stranded = new RedisLookupQueue(REDIS.pool(), prefix, "redis", Duration.ofSeconds(30),
+        RedisLookupQueue stranded = new RedisLookupQueue(redis(), prefix, "redis", Duration.ofSeconds(30),
                 Duration.ofMillis(500));
         opened.add(stranded);
         queue.enqueue(X);
@@ -176,7 +181,7 @@ class RedisLookupQueueTest extends LookupQueueContract {
         queue.markFilled();
         queue.recoverAbandoned();
 
-        Set<String> keys = REDIS.pool().keys(prefix + "*");
+        Set<String> keys = redis().keys(prefix + "*");
         assertTrue(keys.size() >= 6, keys.toString());
         int slot = JedisClusterCRC16.getSlot(prefix);
         for (String key : keys) {
@@ -194,7 +199,7 @@ class RedisLookupQueueTest extends LookupQueueContract {
         assertFalse(queue.needsRefill());
         assertFalse(other.needsRefill(), "the marker is shared by every instance");
 
-        REDIS.pool().flushAll();
+        redis().flushAll();
 
         assertTrue(queue.needsRefill());
         assertTrue(other.needsRefill());
