@@ -178,10 +178,7 @@ public final class LookupWorker implements Runnable {
                 return Optional.of(queue.start(turn, picked.hash(), picked.position()));
             }
         } catch (RuntimeException e) {
-            if (picked != null) {
-                queue.release(picked.hash(), name);
-            }
-            passQuietly(turn);
+            giveBackQuietly(turn, picked);
             throw e;
         }
         queue.pass(turn, open);
@@ -215,11 +212,16 @@ public final class LookupWorker implements Runnable {
         }
     }
 
-    private void passQuietly(LookupQueue.Turn turn) {
+    /** After a failure while picking: the hash's claim is released and the batch keeps its place. */
+    private void giveBackQuietly(LookupQueue.Turn turn, OpenLookup picked) {
         try {
+            if (picked != null) {
+                queue.release(picked.hash(), name);
+            }
             queue.pass(turn, true);
         } catch (RuntimeException e) {
-            // the queue is unreachable: the turn stays in progress and is given back once stranded
+            // the queue is unreachable: the claim expires, and the turn stays in progress until it is
+            // given back as stranded or the maintenance reconciles the queue with the database
         }
     }
 
