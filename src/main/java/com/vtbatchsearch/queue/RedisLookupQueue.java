@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
+import java.util.logging.Logger;
 import redis.clients.jedis.DefaultJedisClientConfig;
 import redis.clients.jedis.HostAndPort;
 import redis.clients.jedis.Jedis;
@@ -34,6 +35,7 @@ public final class RedisLookupQueue implements LookupQueue {
     public static final String DEFAULT_PREFIX = "{vtbs}:";
     private static final int SOCKET_TIMEOUT_MS = 10_000;
     private static final Duration POLL = Duration.ofMillis(100);
+    private static final Logger LOG = Logger.getLogger(RedisLookupQueue.class.getName());
 
     /** Lua: the time in ms by Redis's clock, and giving a batch back its place (lowering its cursor). */
     private static final String FUNCTIONS = """
@@ -161,7 +163,10 @@ public final class RedisLookupQueue implements LookupQueue {
 
     /**
      * A connection for {@code redis://} or {@code rediss://} URLs: a cluster client when the server
-     * says it is part of a cluster ({@code INFO cluster}), otherwise a pool to the one server.
+     * says it is part of a cluster ({@code INFO cluster}), otherwise a pool to the one server. A Redis
+     * that does not answer at start-up is taken for a single server, so the app still starts (and
+     * reports the queue down until Redis answers); a cluster client needs the slot map, which only a
+     * reachable cluster gives, so a clustered Redis must answer when the app starts.
      */
     public static UnifiedJedis connect(URI url) {
         HostAndPort node = JedisURIHelper.getHostAndPort(url);
@@ -181,6 +186,10 @@ public final class RedisLookupQueue implements LookupQueue {
     private static boolean isCluster(HostAndPort node, JedisClientConfig config) {
         try (Jedis probe = new Jedis(node, config)) {
             return probe.info("cluster").contains("cluster_enabled:1");
+        } catch (RuntimeException e) {
+            LOG.warning(() -> "Redis at " + node + " did not answer at start-up (" + e.getMessage() + "); connecting"
+                    + " as to a single server. A clustered Redis is recognised when the app starts while it answers.");
+            return false;
         }
     }
 

@@ -2,6 +2,8 @@ package com.vtbatchsearch.queue;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.vtbatchsearch.queue.LookupQueue.Turn;
@@ -20,7 +22,9 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import redis.clients.jedis.JedisPooled;
 import redis.clients.jedis.UnifiedJedis;
+import redis.clients.jedis.exceptions.JedisConnectionException;
 import redis.clients.jedis.util.JedisClusterCRC16;
 import redis.embedded.RedisServer;
 
@@ -203,6 +207,16 @@ class RedisLookupQueueTest extends LookupQueueContract {
 
         assertTrue(queue.needsRefill());
         assertTrue(other.needsRefill());
+    }
+
+    @Test
+    void connectingToARedisThatDoesNotAnswerYetStillGivesAConnection() throws IOException {
+        URI down = URI.create("redis://127.0.0.1:" + freePort());
+
+        try (UnifiedJedis pool = RedisLookupQueue.connect(down)) {
+            assertInstanceOf(JedisPooled.class, pool, "taken for a single server, so the app starts");
+            assertThrows(JedisConnectionException.class, pool::ping);
+        }
     }
 
     @Test
