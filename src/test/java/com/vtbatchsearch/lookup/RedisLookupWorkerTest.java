@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import com.vtbatchsearch.batch.BatchRepository;
+import com.vtbatchsearch.batch.BatchService;
 import com.vtbatchsearch.batch.ExtractedHashes;
 import com.vtbatchsearch.batch.Freshness;
 import com.vtbatchsearch.batch.HashType;
@@ -239,5 +240,26 @@ class RedisLookupWorkerTest {
             assertTrue(t >= pauseEnd - 20, "a call " + (pauseEnd - t) + " ms before the pause ended: " + times);
         }
         assertEquals(2, fake.calls(hashes.get(0)));
+    }
+
+    @Test
+    void reUploadsOfAPendingListAddOnePlaceEachToTheRedisQueue() {
+        RedisLookupQueue queue = instance(1_000_000, 0);
+        BatchService service = new BatchService(batches, queue,
+                new LocalRateLimiter(4, 500, clock, List.of(), at -> { }), clock);
+        List<String> pending = md5s("re-uploaded", 1_000);
+        Map<String, HashType> distinct = new LinkedHashMap<>();
+        pending.forEach(h -> distinct.put(h, HashType.MD5));
+        service.submit(new ExtractedHashes(distinct, pending.size()));
+
+        for (int i = 0; i < 30; i++) {
+            service.submit(new ExtractedHashes(distinct, pending.size()));
+        }
+
+        System.out.println("Redis queue after 30 re-uploads of a 1,000-hash pending list: " + queue.size()
+                + " entries");
+        assertEquals(31, queue.size(), "one place per batch");
+        assertEquals(31, REDIS.pool().llen(prefix + "batches"), "and nothing else grew in Redis");
+        assertTrue(REDIS.pool().keys(prefix + "*").size() <= 4, REDIS.pool().keys(prefix + "*").toString());
     }
 }
