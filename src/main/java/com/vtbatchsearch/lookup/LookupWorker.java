@@ -15,12 +15,12 @@ import java.util.logging.Logger;
 
 /**
  * One lookup worker: takes batches' turns off the queue, picks each turn's next open hash from the
- * database, and asks VirusTotal about it within the shared rate limit. A call is made only for an open question: an entry whose hash the database
- * no longer calls open (answered meanwhile, for another batch or as another hash of the same file)
- * is acknowledged without a call, and a hash another worker has claimed is left to that worker.
- * The loop never dies: each entry has its own catch-all, infrastructure failures back off with a cap
- * and are logged once per outage, and {@link #requestStop} ends it promptly, putting the entry in
- * hand back at the head of its batch's line.
+ * database, and asks VirusTotal about it within the shared rate limit. A call is made only for an
+ * open question: a turn picks only hashes the database calls open and no other worker has claimed,
+ * and a hash answered meanwhile (for another batch, or as another hash of the same file) is
+ * acknowledged without a call. The loop never dies: each entry has its own catch-all,
+ * infrastructure failures back off with a cap and are logged once per outage, and
+ * {@link #requestStop} ends it promptly, making the hash in hand its batch's next again.
  */
 public final class LookupWorker implements Runnable {
     private static final Logger LOG = Logger.getLogger(LookupWorker.class.getName());
