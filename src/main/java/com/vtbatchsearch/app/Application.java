@@ -33,7 +33,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.logging.Logger;
-import redis.clients.jedis.JedisPooled;
+import redis.clients.jedis.UnifiedJedis;
 
 /**
  * The one place that builds the application's objects from its configuration: the database, the
@@ -47,6 +47,7 @@ public final class Application implements AutoCloseable {
     private static final Duration WORKER_STOP_TIMEOUT = Duration.ofSeconds(8);
     private static final Duration MAINTENANCE_INTERVAL = Duration.ofSeconds(15);
     private static final Duration EXPIRY_INTERVAL = Duration.ofHours(1);
+    private static final Duration RECONCILE_INTERVAL = Duration.ofMinutes(1);
 
     private final AppConfig config;
     private final Deque<AutoCloseable> toClose = new ArrayDeque<>();
@@ -80,7 +81,7 @@ public final class Application implements AutoCloseable {
         LOG.info(() -> "starting with " + config);
         database = Database.open(config.dbUrl(), config.dbUser().orElse(null), config.dbPassword().orElse(null));
         toClose.push(database);
-        JedisPooled redis = config.redisUrl().map(RedisLookupQueue::connect).orElse(null);
+        UnifiedJedis redis = config.redisUrl().map(RedisLookupQueue::connect).orElse(null);
         if (redis != null) {
             toClose.push(redis);
         }
@@ -104,7 +105,7 @@ public final class Application implements AutoCloseable {
             VirusTotalClient client = new VirusTotalClient(config.vtBaseUrl(), config.vtApiKey().get(),
                     Duration.ofSeconds(config.vtTimeoutSeconds()));
             toClose.push(client);
-            maintenance = new QueueMaintenance(queue, lookupRepository, MAINTENANCE_INTERVAL, clock,
+            maintenance = new QueueMaintenance(queue, lookupRepository, MAINTENANCE_INTERVAL, RECONCILE_INTERVAL, clock,
                     restoreBudget(limiter, callLog, clock));
             try {
                 maintenance.runNow();

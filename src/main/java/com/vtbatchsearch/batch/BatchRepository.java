@@ -198,6 +198,30 @@ public final class BatchRepository {
         return hashes.size() - known;
     }
 
+    /**
+     * The turns the other batches with open lookups take while this batch's {@code cap} open lookups
+     * are made: each other batch's open lookups, at most {@code cap} each (batches take turns).
+     * Counted in the database, which knows every batch's open lookups; the queue knows only whose turn it is.
+     */
+    public long turnsOfOthers(String id, long cap) {
+        try (Connection c = database.connection();
+                PreparedStatement s = c.prepareStatement("""
+                        SELECT COALESCE(SUM(CASE WHEN n < ? THEN n ELSE ? END), 0) FROM (
+                          SELECT COUNT(*) AS n FROM lookups l JOIN batch_items i ON i.hash = l.hash
+                          WHERE (l.status = 'pending' OR l.refresh = 1) AND i.batch_id <> ?
+                          GROUP BY i.batch_id) open_per_batch""")) {
+            s.setLong(1, cap);
+            s.setLong(2, cap);
+            s.setString(3, id);
+            try (ResultSet r = s.executeQuery()) {
+                r.next();
+                return r.getLong(1);
+            }
+        } catch (SQLException e) {
+            throw new StoreException("cannot count the turns ahead of batch " + id, e);
+        }
+    }
+
     public Optional<Batch> find(String id) {
         try (Connection c = database.connection();
                 PreparedStatement s = c.prepareStatement(

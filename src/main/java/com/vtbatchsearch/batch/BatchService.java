@@ -5,7 +5,6 @@ import com.vtbatchsearch.queue.LookupQueue;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.logging.Logger;
@@ -129,13 +128,19 @@ public final class BatchService {
     }
 
     private void enqueue(String id, List<String> hashes) {
+        if (hashes.isEmpty() || limiter == null) {
+            // Without a key nothing here looks up: the instances that do (or this one, started with a
+            // key) find the batch when they reconcile the queue with the database.
+            return;
+        }
         // After the commit: should queueing fail, the database still says open and the queue
-        // maintenance puts them back.
+        // maintenance gives the batch its place when it next reconciles.
         try {
-            queue.enqueue(id, hashes);
+            queue.enqueue(id);
         } catch (RuntimeException e) {
             LOG.warning(() -> "batch " + id + ": could not queue " + hashes.size()
-                    + " lookups now (" + e.getMessage() + "); they stay open and are queued on refill");
+                    + " lookups now (" + e.getMessage() + "); they stay open and are queued when the queue is"
+                    + " next reconciled with the database");
         }
     }
 
@@ -148,12 +153,8 @@ public final class BatchService {
             return new Progress(open, open, null, null);
         }
         try {
-            Map<String, Long> lengths = queue.lengths();
-            long mine = Math.max(lengths.getOrDefault(id, 0L), open);
-            long others = lengths.entrySet().stream()
-                    .filter(e -> !e.getKey().equals(id))
-                    .mapToLong(e -> Math.min(e.getValue(), mine))
-                    .sum();
+            long mine = open;
+            long others = batches.turnsOfOthers(id, mine);
             Instant now = clock.instant();
             Instant pausedUntil = limiter.pause().map(RateLimiter.Pause::until).orElse(null);
             long eta = Progress.timeFor(others + mine, limiter.perMinute(), limiter.perDay(), limiter.usedToday(),
@@ -161,7 +162,7 @@ public final class BatchService {
             return new Progress(others + mine, open, eta,
                     pausedUntil == null ? null : pausedUntil.toString());
         } catch (RuntimeException e) {
-            return new Progress(open, open, null, null); // the queue is unreachable: no estimate
+            return new Progress(open, open, null, null); // the database or the limiter is unreachable: no estimate
         }
     }
 

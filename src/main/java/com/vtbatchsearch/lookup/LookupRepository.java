@@ -40,10 +40,6 @@ public final class LookupRepository {
         }
     }
 
-    /** One hash waiting for a lookup on behalf of one batch. */
-    public record PendingEntry(String batchId, String hash) {
-    }
-
     public Optional<LookupState> find(String hash) {
         try (Connection c = database.connection();
                 PreparedStatement s = c.prepareStatement(
@@ -159,33 +155,84 @@ public final class LookupRepository {
         return find(hash).map(LookupState::attempts).orElse(0);
     }
 
-    /** Hashes waiting for a lookup, oldest first. */
+    /** Hashes waiting for a lookup, longest waiting first. */
     public List<String> pendingHashes() {
-        return pendingEntries().stream().map(PendingEntry::hash).distinct().toList();
-    }
-
-    /**
-     * Every open lookup for every batch that contains it, batches oldest first and each in upload
-     * order: what to put back in a queue that lost its contents.
-     */
-    public List<PendingEntry> pendingEntries() {
-        List<PendingEntry> entries = new ArrayList<>();
+        List<String> hashes = new ArrayList<>();
         try (Connection c = database.connection();
-                PreparedStatement s = c.prepareStatement("""
-                        SELECT i.batch_id, i.hash
-                        FROM lookups l
-                        JOIN batch_items i ON i.hash = l.hash
-                        JOIN batches b ON b.id = i.batch_id
-                        WHERE l.status = 'pending' OR l.refresh = 1
-                        ORDER BY b.created_at, i.batch_id, i.position""");
+                PreparedStatement s = c.prepareStatement(
+                        "SELECT hash FROM lookups WHERE " + OPEN + " ORDER BY updated_at, hash");
                 ResultSet r = s.executeQuery()) {
             while (r.next()) {
-                entries.add(new PendingEntry(r.getString(1), r.getString(2)));
+                hashes.add(r.getString(1));
             }
         } catch (SQLException e) {
             throw new StoreException("cannot list pending lookups", e);
         }
-        return entries;
+        return hashes;
+    }
+
+    /** An open lookup of a batch: the hash and its position in the batch's upload order. */
+    public record OpenLookup(String hash, int position) {
+    }
+
+    /** A batch with open lookups, where a page of them ends. */
+    public record BatchWithWork(String id, long createdAt) {
+    }
+
+    /** What makes a lookup open: no answer yet, or a stale answer being looked up again. */
+    private static final String OPEN = "(status = 'pending' OR refresh = 1)";
+
+    /**
+     * The batch's open lookups after upload position {@code after}, in upload order, at most
+     * {@code limit}: one page of what the batch's next turns may pick.
+     */
+    public List<OpenLookup> openLookups(String batchId, int after, int limit) {
+        List<OpenLookup> open = new ArrayList<>();
+        try (Connection c = database.connection();
+                PreparedStatement s = c.prepareStatement("""
+                        SELECT i.hash, i.position FROM batch_items i JOIN lookups l ON l.hash = i.hash
+                        WHERE i.batch_id = ? AND i.position > ? AND (l.status = 'pending' OR l.refresh = 1)
+                        ORDER BY i.position LIMIT ?""")) {
+            s.setString(1, batchId);
+            s.setInt(2, after);
+            s.setInt(3, limit);
+            try (ResultSet r = s.executeQuery()) {
+                while (r.next()) {
+                    open.add(new OpenLookup(r.getString(1), r.getInt(2)));
+                }
+            }
+        } catch (SQLException e) {
+            throw new StoreException("cannot list the open lookups of batch " + batchId, e);
+        }
+        return open;
+    }
+
+    /**
+     * One page of the batches with open lookups, oldest first, after {@code after} (null: from the
+     * first), at most {@code limit}: what to give a place in a queue that lost some or all of its contents.
+     */
+    public List<BatchWithWork> batchesWithOpenLookups(BatchWithWork after, int limit) {
+        List<BatchWithWork> page = new ArrayList<>();
+        try (Connection c = database.connection();
+                PreparedStatement s = c.prepareStatement("""
+                        SELECT b.id, b.created_at FROM batches b
+                        WHERE (b.created_at > ? OR (b.created_at = ? AND b.id > ?))
+                          AND b.id IN (SELECT i.batch_id FROM lookups l JOIN batch_items i ON i.hash = l.hash
+                                       WHERE l.status = 'pending' OR l.refresh = 1)
+                        ORDER BY b.created_at, b.id LIMIT ?""")) {
+            s.setLong(1, after == null ? Long.MIN_VALUE : after.createdAt());
+            s.setLong(2, after == null ? Long.MIN_VALUE : after.createdAt());
+            s.setString(3, after == null ? "" : after.id());
+            s.setInt(4, limit);
+            try (ResultSet r = s.executeQuery()) {
+                while (r.next()) {
+                    page.add(new BatchWithWork(r.getString(1), r.getLong(2)));
+                }
+            }
+        } catch (SQLException e) {
+            throw new StoreException("cannot list the batches with open lookups", e);
+        }
+        return page;
     }
 
     private static void setInstant(PreparedStatement s, int index, Instant value) throws SQLException {

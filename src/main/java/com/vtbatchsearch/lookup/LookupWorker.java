@@ -1,30 +1,34 @@
 package com.vtbatchsearch.lookup;
 
 import com.vtbatchsearch.lookup.LookupRepository.LookupState;
+import com.vtbatchsearch.lookup.LookupRepository.OpenLookup;
 import com.vtbatchsearch.queue.LookupQueue;
 import com.vtbatchsearch.queue.QueuedLookup;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.logging.Logger;
 
 /**
- * One lookup worker: takes entries off the queue in turn and asks VirusTotal about each hash within
- * the shared rate limit. A call is made only for an open question: an entry whose hash the database
- * no longer calls open (answered meanwhile, for another batch or as another hash of the same file)
- * is acknowledged without a call, and a hash another worker has claimed is left to that worker.
- * The loop never dies: each entry has its own catch-all, infrastructure failures back off with a cap
- * and are logged once per outage, and {@link #requestStop} ends it promptly, putting the entry in
- * hand back at the head of its batch's line.
+ * One lookup worker: takes batches' turns off the queue, picks each turn's next open hash from the
+ * database, and asks VirusTotal about it within the shared rate limit. A call is made only for an
+ * open question: a turn picks only hashes the database calls open and no other worker has claimed,
+ * and a hash answered meanwhile (for another batch, or as another hash of the same file) is
+ * acknowledged without a call. The loop never dies: each entry has its own catch-all,
+ * infrastructure failures back off with a cap and are logged once per outage, and
+ * {@link #requestStop} ends it promptly, making the hash in hand its batch's next again.
  */
 public final class LookupWorker implements Runnable {
     private static final Logger LOG = Logger.getLogger(LookupWorker.class.getName());
     private static final Duration MAX_BACKOFF = Duration.ofMinutes(5);
     private static final Duration MAX_NAP = Duration.ofSeconds(1);
     private static final Duration CLAIMED_ELSEWHERE_WAIT = Duration.ofMillis(200);
+    /** Open hashes of a batch read at once when its turn picks one: more than the workers that may hold some. */
+    private static final int PICK_PAGE = 64;
 
     /** Timings and limits of the workers; tests shorten them. */
     public record Settings(Duration pollTimeout, Duration rateLimitPause, Duration keyRecheck, Duration retryBase,
@@ -129,7 +133,7 @@ public final class LookupWorker implements Runnable {
 
     private void step() throws InterruptedException {
         maintenance.maintain();
-        Optional<QueuedLookup> next = queue.take(settings.pollTimeout());
+        Optional<QueuedLookup> next = nextLookup();
         if (next.isEmpty()) {
             return;
         }
@@ -145,6 +149,79 @@ public final class LookupWorker implements Runnable {
         disposal.apply(queue, entry);
         if (!disposal.delay().isZero()) {
             sleepUntil(clock.instant().plus(disposal.delay()));
+        }
+    }
+
+    /**
+     * Takes the next batch's turn and claims the batch's next open hash after its cursor that no other
+     * worker holds, going round to the batch's first open hash at the end. The batch goes back to the
+     * tail of the rotation at once, so other workers serve its next hashes meanwhile; a batch with no
+     * open hash left leaves the rotation, and one whose open hashes are all in other hands waits its
+     * next turn.
+     */
+    private Optional<QueuedLookup> nextLookup() throws InterruptedException {
+        Optional<LookupQueue.Turn> taken = queue.take(settings.pollTimeout());
+        if (taken.isEmpty()) {
+            return Optional.empty();
+        }
+        LookupQueue.Turn turn = taken.get();
+        OpenLookup picked = null;
+        boolean open;
+        try {
+            Pick pick = claimNext(turn.batchId(), turn.after());
+            if (pick.claimed() == null && turn.after() >= 0) {
+                pick = claimNext(turn.batchId(), -1).or(pick);
+            }
+            picked = pick.claimed();
+            open = pick.sawOpen();
+            if (picked != null) {
+                return Optional.of(queue.start(turn, picked.hash(), picked.position()));
+            }
+        } catch (RuntimeException e) {
+            giveBackQuietly(turn, picked);
+            throw e;
+        }
+        queue.pass(turn, open);
+        if (open) {
+            sleepUntil(clock.instant().plus(CLAIMED_ELSEWHERE_WAIT));
+        }
+        return Optional.empty();
+    }
+
+    /** A batch's open hash claimed by this worker (or none), and whether any open hash was seen. */
+    private record Pick(OpenLookup claimed, boolean sawOpen) {
+        Pick or(Pick earlier) {
+            return new Pick(claimed, sawOpen || earlier.sawOpen());
+        }
+    }
+
+    private Pick claimNext(String batchId, int after) {
+        boolean sawOpen = false;
+        while (true) {
+            List<OpenLookup> page = lookups.openLookups(batchId, after, PICK_PAGE);
+            for (OpenLookup candidate : page) {
+                sawOpen = true;
+                if (queue.tryClaim(candidate.hash(), name, settings.claimTtl())) {
+                    return new Pick(candidate, true);
+                }
+            }
+            if (page.size() < PICK_PAGE) {
+                return new Pick(null, sawOpen);
+            }
+            after = page.get(page.size() - 1).position();
+        }
+    }
+
+    /** After a failure while picking: the hash's claim is released and the batch keeps its place. */
+    private void giveBackQuietly(LookupQueue.Turn turn, OpenLookup picked) {
+        try {
+            if (picked != null) {
+                queue.release(picked.hash(), name);
+            }
+            queue.pass(turn, true);
+        } catch (RuntimeException e) {
+            // the queue is unreachable: the claim expires, and the turn stays in progress until it is
+            // given back as stranded or the maintenance reconciles the queue with the database
         }
     }
 
@@ -171,6 +248,7 @@ public final class LookupWorker implements Runnable {
     private Disposal handle(QueuedLookup entry) throws InterruptedException {
         String hash = entry.hash();
         if (!needsLookup(hash)) {
+            queue.release(hash, name); // claimed when the turn picked it
             return Disposal.ACK;
         }
         if (!queue.tryClaim(hash, name, settings.claimTtl())) {
@@ -366,7 +444,7 @@ public final class LookupWorker implements Runnable {
             queue.requeue(entry, atHead);
         } catch (RuntimeException e) {
             LOG.warning(() -> "could not put " + entry.hash() + " back in the queue (" + e + "); it stays open in"
-                    + " the database and is queued again when the queue is refilled");
+                    + " the database and its batch gets its place back when the queue is reconciled");
         }
     }
 

@@ -1,26 +1,27 @@
 package com.vtbatchsearch.lookup;
 
-import com.vtbatchsearch.lookup.LookupRepository.PendingEntry;
+import com.vtbatchsearch.lookup.LookupRepository.BatchWithWork;
 import com.vtbatchsearch.queue.LookupQueue;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.logging.Logger;
 
 /**
- * Keeps the queue in line with the database, which holds the truth: fills it from the database when
- * it cannot vouch for its contents (a new in-process queue, a Redis that restarted empty), puts back
- * entries that dead instances left in progress, and re-queues open lookups when the queue has run dry
- * while the database still has some (an entry dropped by a failure). Shared by an instance's workers;
- * runs at most once per interval, whichever worker gets there first.
+ * Keeps the queue in line with the database, which holds the truth: gives back their places to the
+ * batches whose turns dead instances left in progress (or live ones stranded), and reconciles the
+ * rotation with the database regularly, so every batch with open lookups has its place even when
+ * queueing it failed (Redis blinked during its upload) or the queue lost its contents (a new
+ * in-process queue, a Redis that restarted empty). The database is read a page of batches at a time.
+ * Shared by an instance's workers; each check runs at most once per interval, whichever worker gets
+ * there first.
  */
 public final class QueueMaintenance {
     private static final Logger LOG = Logger.getLogger(QueueMaintenance.class.getName());
     private static final Duration REFILL_CHECK = Duration.ofSeconds(1);
+    /** Batches read from the database and handed to the queue at once. */
+    static final int PAGE = 500;
 
     /** Told when the queue was refilled after losing its contents, e.g. to restore a shared budget. */
     public interface RefillListener {
@@ -29,73 +30,102 @@ public final class QueueMaintenance {
 
     private final LookupQueue queue;
     private final LookupRepository lookups;
-    private final Duration interval;
+    private final Duration recoverInterval;
+    private final Duration reconcileInterval;
     private final Clock clock;
     private final RefillListener listener;
-    private Instant next = Instant.EPOCH;
+    private Instant nextRecover = Instant.EPOCH;
+    private Instant nextReconcile = Instant.EPOCH;
     private Instant nextRefillCheck = Instant.EPOCH;
 
-    public QueueMaintenance(LookupQueue queue, LookupRepository lookups, Duration interval, Clock clock,
-            RefillListener listener) {
+    /**
+     * @param recoverInterval   how often entries left in progress are looked for
+     * @param reconcileInterval how often the rotation is checked against the database
+     */
+    public QueueMaintenance(LookupQueue queue, LookupRepository lookups, Duration recoverInterval,
+            Duration reconcileInterval, Clock clock, RefillListener listener) {
         this.queue = queue;
         this.lookups = lookups;
-        this.interval = interval;
+        this.recoverInterval = recoverInterval;
+        this.reconcileInterval = reconcileInterval;
         this.clock = clock;
         this.listener = listener;
     }
 
     /**
-     * Runs the checks if the interval has passed since the last run; checks every second whether the
-     * queue lost its contents, so a Redis that restarted empty is refilled at once.
+     * Runs the checks whose interval has passed; checks every second whether the queue lost its
+     * contents, so a Redis that restarted empty is refilled at once.
      */
     public void maintain() {
+        boolean recover;
+        boolean reconcile;
         synchronized (this) {
             Instant now = clock.instant();
-            if (now.isBefore(next)) {
-                if (now.isBefore(nextRefillCheck)) {
-                    return;
-                }
+            recover = !now.isBefore(nextRecover);
+            reconcile = !now.isBefore(nextReconcile);
+            if (!reconcile && !now.isBefore(nextRefillCheck)) {
                 nextRefillCheck = now.plus(REFILL_CHECK);
-                if (!queue.needsRefill()) {
-                    return;
-                }
+                reconcile = queue.needsRefill();
             }
-            next = now.plus(interval);
+            if (recover) {
+                nextRecover = now.plus(recoverInterval);
+            }
+            if (reconcile) {
+                nextReconcile = now.plus(reconcileInterval);
+            }
         }
-        runNow();
+        if (recover) {
+            recover();
+        }
+        if (reconcile) {
+            reconcile();
+        }
     }
 
-    /** Runs the checks now; returns how many entries were put back. */
-    public synchronized int runNow() {
+    /** Runs every check now; returns how many places were given back or added. */
+    public int runNow() {
+        synchronized (this) {
+            Instant now = clock.instant();
+            nextRecover = now.plus(recoverInterval);
+            nextReconcile = now.plus(reconcileInterval);
+        }
+        return recover() + reconcile();
+    }
+
+    private synchronized int recover() {
         queue.heartbeat();
         int recovered = queue.recoverAbandoned();
         if (recovered > 0) {
-            LOG.info(() -> "put back " + recovered + " lookups left in progress by an instance that stopped");
-        }
-        if (queue.needsRefill()) {
-            int added = enqueue(lookups.pendingEntries());
-            queue.markFilled();
-            listener.refilled();
-            LOG.info(() -> "queue " + queue.describe() + " filled from the database: " + added + " open lookups");
-            return recovered + added;
-        }
-        if (queue.size() == 0) {
-            List<PendingEntry> open = lookups.pendingEntries();
-            if (!open.isEmpty()) {
-                int added = enqueue(open);
-                LOG.info(() -> "queue was empty while " + added + " lookups were open; queued them again");
-                return recovered + added;
-            }
+            LOG.info(() -> "gave back their places to " + recovered + " turns or lookups left in progress");
         }
         return recovered;
     }
 
-    private int enqueue(List<PendingEntry> entries) {
-        Map<String, List<String>> byBatch = new LinkedHashMap<>();
-        for (PendingEntry entry : entries) {
-            byBatch.computeIfAbsent(entry.batchId(), id -> new ArrayList<>()).add(entry.hash());
+    /** Gives every batch with open lookups its place, a page of batches at a time; returns how many were missing. */
+    private synchronized int reconcile() {
+        boolean refill = queue.needsRefill();
+        int added = 0;
+        BatchWithWork after = null;
+        while (true) {
+            List<BatchWithWork> page = lookups.batchesWithOpenLookups(after, PAGE);
+            if (page.isEmpty()) {
+                break;
+            }
+            added += queue.reconcile(page.stream().map(BatchWithWork::id).toList());
+            after = page.get(page.size() - 1);
+            if (page.size() < PAGE) {
+                break;
+            }
         }
-        byBatch.forEach(queue::enqueue);
-        return entries.size();
+        int missing = added;
+        if (refill) {
+            queue.markFilled();
+            listener.refilled();
+            LOG.info(() -> "queue " + queue.describe() + " filled from the database: " + missing
+                    + " batches with open lookups");
+        } else if (missing > 0) {
+            LOG.info(() -> missing + " batches with open lookups had no place in the queue; they have one again");
+        }
+        return missing;
     }
 }

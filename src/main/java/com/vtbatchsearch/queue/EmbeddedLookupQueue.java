@@ -4,22 +4,25 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
- * The in-process queue of a single instance: per-batch lines served in turns. Nothing survives a
- * restart, which is why it starts out asking to be refilled from the database.
+ * The in-process queue of a single instance: the rotation of batches with work, one place each, and
+ * each batch's cursor. Nothing survives a restart, which is why it starts out asking to be refilled
+ * from the database; nothing is kept for turns in progress, since a crash empties the queue anyway.
  */
 public final class EmbeddedLookupQueue implements LookupQueue {
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition notEmpty = lock.newCondition();
     private final ArrayDeque<String> rotation = new ArrayDeque<>();
-    private final Map<String, ArrayDeque<String>> lines = new HashMap<>();
+    private final Set<String> queued = new HashSet<>();
+    private final Map<String, Integer> cursors = new HashMap<>();
     private final Map<String, Claim> claims = new HashMap<>();
     private boolean filled;
 
@@ -27,31 +30,42 @@ public final class EmbeddedLookupQueue implements LookupQueue {
     }
 
     @Override
-    public void enqueue(String batchId, List<String> hashes) {
-        if (hashes.isEmpty()) {
-            return;
-        }
+    public void enqueue(String batchId) {
         lock.lock();
         try {
-            line(batchId).addAll(hashes);
-            notEmpty.signalAll();
+            cursors.remove(batchId);
+            place(batchId);
         } finally {
             lock.unlock();
         }
     }
 
-    private ArrayDeque<String> line(String batchId) {
-        ArrayDeque<String> line = lines.get(batchId);
-        if (line == null) {
-            line = new ArrayDeque<>();
-            lines.put(batchId, line);
-            rotation.addLast(batchId);
+    @Override
+    public int reconcile(List<String> batchIds) {
+        lock.lock();
+        try {
+            int added = 0;
+            for (String batchId : batchIds) {
+                added += place(batchId) ? 1 : 0;
+            }
+            return added;
+        } finally {
+            lock.unlock();
         }
-        return line;
+    }
+
+    /** Puts the batch at the tail unless it has a place; true when it had none. Under the lock. */
+    private boolean place(String batchId) {
+        if (!queued.add(batchId)) {
+            return false;
+        }
+        rotation.addLast(batchId);
+        notEmpty.signalAll();
+        return true;
     }
 
     @Override
-    public Optional<QueuedLookup> take(Duration timeout) throws InterruptedException {
+    public Optional<Turn> take(Duration timeout) throws InterruptedException {
         long nanos = timeout.toNanos();
         lock.lockInterruptibly();
         try {
@@ -62,14 +76,33 @@ public final class EmbeddedLookupQueue implements LookupQueue {
                 nanos = notEmpty.awaitNanos(nanos);
             }
             String batchId = rotation.pollFirst();
-            ArrayDeque<String> line = lines.get(batchId);
-            String hash = line.pollFirst();
-            if (line.isEmpty()) {
-                lines.remove(batchId);
-            } else {
-                rotation.addLast(batchId);
+            queued.remove(batchId);
+            return Optional.of(new Turn(batchId, cursors.getOrDefault(batchId, -1)));
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    @Override
+    public QueuedLookup start(Turn turn, String hash, int position) {
+        lock.lock();
+        try {
+            cursors.put(turn.batchId(), position);
+            place(turn.batchId());
+            return new QueuedLookup(turn.batchId(), hash, position);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    @Override
+    public void pass(Turn turn, boolean stillOpen) {
+        lock.lock();
+        try {
+            cursors.remove(turn.batchId());
+            if (stillOpen) {
+                place(turn.batchId());
             }
-            return Optional.of(new QueuedLookup(batchId, hash));
         } finally {
             lock.unlock();
         }
@@ -77,20 +110,17 @@ public final class EmbeddedLookupQueue implements LookupQueue {
 
     @Override
     public void ack(QueuedLookup entry) {
-        // nothing is kept for entries in progress: a crash empties this queue anyway
+        // nothing is kept for entries in progress
     }
 
     @Override
     public void requeue(QueuedLookup entry, boolean atHead) {
         lock.lock();
         try {
-            ArrayDeque<String> line = line(entry.batchId());
             if (atHead) {
-                line.addFirst(entry.hash());
-            } else {
-                line.addLast(entry.hash());
+                cursors.computeIfPresent(entry.batchId(), (id, cursor) -> Math.min(cursor, entry.position() - 1));
             }
-            notEmpty.signalAll();
+            place(entry.batchId());
         } finally {
             lock.unlock();
         }
@@ -159,19 +189,17 @@ public final class EmbeddedLookupQueue implements LookupQueue {
     public long size() {
         lock.lock();
         try {
-            return lines.values().stream().mapToLong(ArrayDeque::size).sum();
+            return rotation.size();
         } finally {
             lock.unlock();
         }
     }
 
     @Override
-    public Map<String, Long> lengths() {
+    public boolean isQueued(String batchId) {
         lock.lock();
         try {
-            Map<String, Long> lengths = new LinkedHashMap<>();
-            rotation.forEach(id -> lengths.put(id, (long) lines.get(id).size()));
-            return lengths;
+            return queued.contains(batchId);
         } finally {
             lock.unlock();
         }
@@ -187,7 +215,8 @@ public final class EmbeddedLookupQueue implements LookupQueue {
         lock.lock();
         try {
             rotation.clear();
-            lines.clear();
+            queued.clear();
+            cursors.clear();
         } finally {
             lock.unlock();
         }

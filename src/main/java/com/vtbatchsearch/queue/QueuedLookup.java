@@ -1,15 +1,10 @@
 package com.vtbatchsearch.queue;
 
-/** One entry of the queue: a hash to look up on behalf of a batch. */
-public record QueuedLookup(String batchId, String hash) {
+/** A lookup in progress: a hash looked up on behalf of a batch, at its position in the batch's upload order. */
+public record QueuedLookup(String batchId, String hash, int position) {
 
-    /** The form stored in Redis lists: {@code "<batch id> <hash>"}. */
+    /** The form stored in Redis: {@code "<batch id> <position> <hash>"}. */
     String encode() {
-        return batchId + " " + hash;
-    }
-
-    static QueuedLookup decode(String entry) {
-        int space = entry.indexOf(' ');
-        return new QueuedLookup(entry.substring(0, space), entry.substring(space + 1));
+        return batchId + " " + position + " " + hash;
     }
 }

@@ -63,9 +63,10 @@ public final class HealthServlet extends HttpServlet {
         Map<String, Object> queueState = new LinkedHashMap<>();
         queueState.put("kind", kindOf(queue.describe()));
         try {
-            Map<String, Long> lengths = queue.lengths();
-            queueState.put("length", lengths.values().stream().mapToLong(Long::longValue).sum());
-            queueState.put("batches", lengths.size());
+            // One place per batch with work: the queue's length is the number of batches waiting for a turn.
+            long length = queue.size();
+            queueState.put("length", length);
+            queueState.put("batches", length);
             queueState.put("up", true);
         } catch (RuntimeException e) {
             queueState.put("up", false);

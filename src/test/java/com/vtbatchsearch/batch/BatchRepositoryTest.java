@@ -116,6 +116,29 @@ class BatchRepositoryTest {
                 List.of("peexe", "signed"), "{\"data\":{}}");
     }
 
+    /** One hash waiting for a lookup on behalf of one batch. */
+    record PendingEntry(String batchId, String hash) {
+    }
+
+    /** Every open lookup of every batch, batches oldest first, each in upload order, read page by page. */
+    private List<PendingEntry> pendingEntries() {
+        List<PendingEntry> entries = new ArrayList<>();
+        LookupRepository.BatchWithWork after = null;
+        List<LookupRepository.BatchWithWork> page;
+        while (!(page = lookups.batchesWithOpenLookups(after, 2)).isEmpty()) {
+            for (LookupRepository.BatchWithWork batch : page) {
+                int position = -1;
+                List<LookupRepository.OpenLookup> open;
+                while (!(open = lookups.openLookups(batch.id(), position, 3)).isEmpty()) {
+                    open.forEach(o -> entries.add(new PendingEntry(batch.id(), o.hash())));
+                    position = open.get(open.size() - 1).position();
+                }
+            }
+            after = page.get(page.size() - 1);
+        }
+        return entries;
+    }
+
     private String newBatch(List<String> queued, String... hashes) {
         String id = UUID.randomUUID().toString();
         queued.addAll(batches.create(id, T0, extracted(hashes)));
@@ -506,8 +529,8 @@ class BatchRepositoryTest {
         assertTrue(item.isStale());
         assertTrue(item.isRefreshing());
         assertTrue(batches.items(first).get(0).isRefreshing(), "the older batch sees the refresh too");
-        assertEquals(List.of(new LookupRepository.PendingEntry(first, stale), new LookupRepository.PendingEntry(id, pending),
-                new LookupRepository.PendingEntry(id, stale)), lookups.pendingEntries());
+        assertEquals(List.of(new PendingEntry(first, stale), new PendingEntry(id, pending),
+                new PendingEntry(id, stale)), pendingEntries());
         assertEquals(1, batches.counts(batches.find(id).orElseThrow()).getPending(),
                 "a refreshing answer counts as answered, not pending");
     }
@@ -600,7 +623,7 @@ class BatchRepositoryTest {
         List<BatchItem> items = batches.items(id);
         assertEquals(List.of(7, 7), items.stream().map(BatchItem::getMalicious).toList());
         assertEquals(List.of(false, false), items.stream().map(BatchItem::isStale).toList());
-        assertEquals(List.of(), lookups.pendingEntries());
+        assertEquals(List.of(), pendingEntries());
     }
 
     @Test
@@ -623,7 +646,7 @@ class BatchRepositoryTest {
         assertNull(item.getError());
         assertTrue(item.isStale());
         assertFalse(item.isRefreshing());
-        assertEquals(List.of(), lookups.pendingEntries());
+        assertEquals(List.of(), pendingEntries());
     }
 
     @Test
@@ -667,8 +690,8 @@ class BatchRepositoryTest {
         String earlier = batchAt(T0, a, b);
         lookups.saveNotFound(b, T0);
 
-        assertEquals(List.of(new LookupRepository.PendingEntry(earlier, a), new LookupRepository.PendingEntry(later, c),
-                new LookupRepository.PendingEntry(later, a)), lookups.pendingEntries());
+        assertEquals(List.of(new PendingEntry(earlier, a), new PendingEntry(later, c),
+                new PendingEntry(later, a)), pendingEntries());
         assertEquals(List.of(a, c), lookups.pendingHashes());
     }
 
@@ -784,7 +807,7 @@ class BatchRepositoryTest {
 
             assertEquals(shared.size(), lookups.pendingHashes().size(), "one open lookup per hash");
             assertEquals(new java.util.HashSet<>(shared), new java.util.HashSet<>(lookups.pendingHashes()));
-            assertEquals(4 * shared.size(), lookups.pendingEntries().size(), "one entry per batch and hash");
+            assertEquals(4 * shared.size(), pendingEntries().size(), "one entry per batch and hash");
         } finally {
             pool.shutdownNow();
         }

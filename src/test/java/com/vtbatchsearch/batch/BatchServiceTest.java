@@ -7,7 +7,7 @@ import com.vtbatchsearch.lookup.FileReport;
 import com.vtbatchsearch.lookup.LocalRateLimiter;
 import com.vtbatchsearch.lookup.LookupRepository;
 import com.vtbatchsearch.queue.EmbeddedLookupQueue;
-import com.vtbatchsearch.queue.QueuedLookup;
+import com.vtbatchsearch.queue.LookupQueue;
 import com.vtbatchsearch.store.Database;
 import com.vtbatchsearch.testing.MutableClock;
 import java.nio.file.Path;
@@ -59,11 +59,12 @@ class BatchServiceTest {
         return "%032x".formatted(i);
     }
 
-    private List<QueuedLookup> drain() throws InterruptedException {
-        List<QueuedLookup> taken = new ArrayList<>();
-        Optional<QueuedLookup> next;
+    /** The batches whose turns are waiting, in turn order; takes them all. */
+    private List<String> drain() throws InterruptedException {
+        List<String> taken = new ArrayList<>();
+        Optional<LookupQueue.Turn> next;
         while ((next = queue.take(Duration.ZERO)).isPresent()) {
-            taken.add(next.get());
+            taken.add(next.get().batchId());
         }
         return taken;
     }
@@ -74,29 +75,52 @@ class BatchServiceTest {
     }
 
     @Test
-    void submitQueuesTheNewBatchsOpenHashesInUploadOrder() throws InterruptedException {
+    void submitGivesTheNewBatchOnePlaceInTheQueue() throws InterruptedException {
         BatchService.Submitted first = service.submit(extracted(md5(1), md5(2), md5(1)));
 
         assertEquals(3, first.found());
         assertEquals(2, first.unique());
         assertEquals(2, first.queued());
-        assertEquals(List.of(new QueuedLookup(first.id(), md5(1)), new QueuedLookup(first.id(), md5(2))), drain());
+        assertEquals(List.of(first.id()), drain());
     }
 
     @Test
-    void aHashPendingForAnotherBatchIsQueuedForTheNewBatchToo() throws InterruptedException {
+    void aBatchWhoseHashesArePendingForAnotherBatchTakesTurnsToo() throws InterruptedException {
         BatchService.Submitted first = service.submit(extracted(md5(1), md5(2)));
         lookups.saveNotFound(md5(2), clock.instant());
 
         BatchService.Submitted second = service.submit(extracted(md5(2), md5(1), md5(3)));
 
         assertEquals(2, second.queued(), "the pending one and the new one; not the answered one");
-        Map<String, Long> lengths = queue.lengths();
-        assertEquals(2L, lengths.get(first.id()));
-        assertEquals(2L, lengths.get(second.id()));
-        List<QueuedLookup> secondEntries = drain().stream().filter(e -> e.batchId().equals(second.id())).toList();
-        assertEquals(List.of(new QueuedLookup(second.id(), md5(1)), new QueuedLookup(second.id(), md5(3))),
-                secondEntries);
+        assertEquals(List.of(first.id(), second.id()), drain());
+    }
+
+    @Test
+    void reUploadsOfAPendingListAddOnePlaceEachNotOneEntryPerHash() {
+        String[] list = new String[1_000];
+        for (int i = 0; i < list.length; i++) {
+            list[i] = md5(i);
+        }
+        service.submit(extracted(list));
+
+        for (int i = 0; i < 30; i++) {
+            service.submit(extracted(list));
+        }
+
+        System.out.println("embedded queue after 30 re-uploads of a 1,000-hash pending list: " + queue.size()
+                + " entries");
+        assertEquals(31, queue.size());
+    }
+
+    @Test
+    void withoutAnApiKeyUploadsQueueNothingInMemory() {
+        BatchRepository batches = new BatchRepository(database, new Freshness(Duration.ofDays(7), Duration.ofHours(24)));
+        BatchService keyless = new BatchService(batches, queue, null, clock);
+
+        BatchService.Submitted batch = keyless.submit(extracted(md5(1), md5(2)));
+
+        assertEquals(2, batch.queued(), "open in the database");
+        assertEquals(0, queue.size());
     }
 
     @Test
@@ -112,7 +136,7 @@ class BatchServiceTest {
         Optional<Integer> queued = service.refreshStale(batch.id());
 
         assertEquals(Optional.of(1), queued);
-        assertEquals(List.of(new QueuedLookup(batch.id(), md5(1))), drain());
+        assertEquals(List.of(batch.id()), drain());
         assertTrue(lookups.find(md5(1)).orElseThrow().refresh());
     }
 

@@ -4,24 +4,49 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 
 import com.vtbatchsearch.lookup.LocalRateLimiter;
+import com.vtbatchsearch.lookup.LookupRepository;
 import com.vtbatchsearch.queue.EmbeddedLookupQueue;
+import com.vtbatchsearch.store.Database;
 import com.vtbatchsearch.testing.MutableClock;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class ProgressTest {
     private static final Instant T0 = Instant.parse("2026-11-24T10:00:00Z");
 
     private final MutableClock clock = new MutableClock(T0);
     private final EmbeddedLookupQueue queue = new EmbeddedLookupQueue();
+    @TempDir
+    Path dataDir;
+    private Database database;
+    private BatchRepository batches;
+
+    @BeforeEach
+    void open() {
+        database = Database.openSqlite(dataDir);
+        batches = new BatchRepository(database, new Freshness(Duration.ofDays(7), Duration.ofHours(24)));
+    }
 
     @AfterEach
     void close() {
         queue.close();
+        database.close();
+    }
+
+    /** A batch whose hashes are all open in the database. */
+    private void batch(String id, List<String> hashes) {
+        Map<String, HashType> distinct = new LinkedHashMap<>();
+        hashes.forEach(h -> distinct.put(h, HashType.MD5));
+        batches.create(id, T0, new ExtractedHashes(distinct, hashes.size()));
     }
 
     private static Duration timeFor(long lookups, int perMinute, int perDay, int usedToday, String now,
@@ -108,7 +133,7 @@ class ProgressTest {
     // --- BatchService.progress
 
     private BatchService service(LocalRateLimiter limiter) {
-        return new BatchService(null, queue, limiter, clock);
+        return new BatchService(batches, queue, limiter, clock);
     }
 
     private LocalRateLimiter limiter(int perMinute, int perDay) {
@@ -117,9 +142,9 @@ class ProgressTest {
 
     @Test
     void progressCountsTheTurnsOtherBatchesTakeMeanwhile() {
-        queue.enqueue("large", hashes("a", 100));
-        queue.enqueue("small", hashes("b", 5));
-        queue.enqueue("mine", hashes("c", 30));
+        batch("large", hashes("a", 100));
+        batch("small", hashes("b", 5));
+        batch("mine", hashes("c", 30));
 
         Progress progress = service(limiter(4, 500)).progress("mine", 30);
 
@@ -132,8 +157,8 @@ class ProgressTest {
 
     @Test
     void aSmallBatchIsNotEstimatedBehindALargeOne() {
-        queue.enqueue("large", hashes("a", 10_000));
-        queue.enqueue("mine", hashes("c", 3));
+        batch("large", hashes("a", 10_000));
+        batch("mine", hashes("c", 3));
 
         Progress progress = service(limiter(4, 100_000)).progress("mine", 3);
 
@@ -142,19 +167,20 @@ class ProgressTest {
     }
 
     @Test
-    void openLookupsNotInTheQueueStillCount() {
-        // entries in flight, or not queued yet: the database's count of open lookups wins
-        queue.enqueue("other", hashes("a", 10));
-        queue.enqueue("mine", hashes("c", 2));
+    void lookupsAnsweredMeanwhileNoLongerCount() {
+        batch("other", hashes("a", 10));
+        batch("mine", hashes("c", 4));
+        LookupRepository lookups = new LookupRepository(database);
+        hashes("a", 10).subList(0, 8).forEach(h -> lookups.saveNotFound(h, T0));
 
         Progress progress = service(limiter(4, 500)).progress("mine", 4);
 
-        assertEquals(8, progress.getLookupsToGo());
+        assertEquals(2 + 4, progress.getLookupsToGo(), "the other batch has 2 open lookups left");
     }
 
     @Test
     void progressIncludesAPauseInForce() {
-        queue.enqueue("mine", hashes("c", 4));
+        batch("mine", hashes("c", 4));
         LocalRateLimiter limiter = limiter(4, 500);
         limiter.pauseUntil(T0.plus(Duration.ofMinutes(10)), "429");
 
@@ -166,7 +192,7 @@ class ProgressTest {
 
     @Test
     void progressCountsTheDailyBudgetAlreadyUsed() {
-        queue.enqueue("mine", hashes("c", 4));
+        batch("mine", hashes("c", 4));
         LocalRateLimiter limiter = limiter(4, 500);
         limiter.exhaustToday();
 
@@ -177,7 +203,7 @@ class ProgressTest {
 
     @Test
     void aBatchWithNothingOpenIsDone() {
-        queue.enqueue("other", hashes("a", 10));
+        batch("other", hashes("a", 10));
 
         Progress progress = service(limiter(4, 500)).progress("mine", 0);
 
@@ -187,7 +213,7 @@ class ProgressTest {
 
     @Test
     void withoutAKeyThereIsNoEstimate() {
-        queue.enqueue("mine", hashes("c", 4));
+        batch("mine", hashes("c", 4));
 
         Progress progress = service(null).progress("mine", 4);
 

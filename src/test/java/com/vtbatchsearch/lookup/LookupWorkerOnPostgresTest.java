@@ -76,7 +76,7 @@ class LookupWorkerOnPostgresTest {
         client = new VirusTotalClient(URI.create(fake.baseUrl()), FakeVirusTotal.API_KEY, Duration.ofSeconds(5));
         RateLimiter limiter = new LocalRateLimiter(1_000_000, 1_000_000, clock, List.of(), at -> { });
         worker = new LookupWorker("worker-pg", queue, lookups, client, limiter, new LookupStatus(true, limiter),
-                new QueueMaintenance(queue, lookups, Duration.ofHours(1), clock, () -> { }), SETTINGS, clock);
+                new QueueMaintenance(queue, lookups, Duration.ofHours(1), Duration.ofHours(1), clock, () -> { }), SETTINGS, clock);
     }
 
     @AfterEach
@@ -96,7 +96,8 @@ class LookupWorkerOnPostgresTest {
         Map<String, HashType> distinct = new LinkedHashMap<>();
         distinct.put(hash, HashType.of(hash).orElseThrow());
         String id = UUID.randomUUID().toString();
-        queue.enqueue(id, batches.create(id, clock.instant(), new ExtractedHashes(distinct, 1)));
+        batches.create(id, clock.instant(), new ExtractedHashes(distinct, 1));
+        queue.enqueue(id);
         return id;
     }
 

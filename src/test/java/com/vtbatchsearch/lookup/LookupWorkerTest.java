@@ -12,7 +12,7 @@ import com.vtbatchsearch.batch.Freshness;
 import com.vtbatchsearch.batch.HashType;
 import com.vtbatchsearch.lookup.LookupRepository.LookupState;
 import com.vtbatchsearch.queue.EmbeddedLookupQueue;
-import com.vtbatchsearch.queue.QueuedLookup;
+import com.vtbatchsearch.queue.LookupQueue.Turn;
 import com.vtbatchsearch.store.Database;
 import com.vtbatchsearch.testing.FakeVirusTotal;
 import com.vtbatchsearch.testing.FakeVirusTotal.Reply;
@@ -71,7 +71,7 @@ class LookupWorkerTest {
         queue = new EmbeddedLookupQueue();
         queue.markFilled(); // as after the start-up fill: tests queue what they submit themselves
         limiter(1_000_000, 1_000_000);
-        maintenance = new QueueMaintenance(queue, lookups, Duration.ofHours(1), clock, () -> { });
+        maintenance = new QueueMaintenance(queue, lookups, Duration.ofHours(1), Duration.ofHours(1), clock, () -> { });
     }
 
     private void limiter(int perMinute, int perDay) {
@@ -135,7 +135,9 @@ class LookupWorkerTest {
     /** Stores a batch of {@code hashes} and queues what it says to queue, as BatchService does. */
     private String submit(String... hashes) {
         String id = UUID.randomUUID().toString();
-        queue.enqueue(id, store(id, hashes));
+        if (!store(id, hashes).isEmpty()) {
+            queue.enqueue(id);
+        }
         return id;
     }
 
@@ -152,18 +154,14 @@ class LookupWorkerTest {
         return batches.create(id, createdAt, new ExtractedHashes(distinct, hashes.length));
     }
 
-    /** Everything waiting in the queue, in the order it would be served; empties the queue. */
-    private List<QueuedLookup> drainQueue() throws InterruptedException {
-        List<QueuedLookup> taken = new ArrayList<>();
-        Optional<QueuedLookup> next;
+    /** The turns waiting in the queue, in the order they would be served; empties the queue. */
+    private List<Turn> drainQueue() throws InterruptedException {
+        List<Turn> taken = new ArrayList<>();
+        Optional<Turn> next;
         while ((next = queue.take(Duration.ZERO)).isPresent()) {
             taken.add(next.get());
         }
         return taken;
-    }
-
-    private static List<String> hashesOf(List<QueuedLookup> entries) {
-        return entries.stream().map(QueuedLookup::hash).toList();
     }
 
     static String hash(HashType type, String seed) {
@@ -314,7 +312,7 @@ class LookupWorkerTest {
     @Test
     void aRejectedKeyPausesLookupsAndKeepsTheHashPendingInTheQueue() throws InterruptedException {
         String h = hash(HashType.SHA256, "key");
-        submit(h);
+        String id = submit(h);
         worker(10_000, "not-the-key", Duration.ofSeconds(5));
 
         start();
@@ -323,8 +321,7 @@ class LookupWorkerTest {
 
         assertEquals("key_rejected", status.getState());
         assertEquals(Optional.of(new LookupState(h, "pending", 0)), lookups.find(h));
-        List<String> queued = hashesOf(drainQueue());
-        assertEquals(List.of(h), queued, "the hash is back in the queue, once");
+        assertEquals(List.of(new Turn(id, -1)), drainQueue(), "the batch keeps one place; its next turn picks the hash");
         // the pause keeps the worker from hammering VirusTotal with a bad key
         assertTrue(fake.calls(h) <= 2, "calls with a rejected key: " + fake.calls(h));
     }
@@ -335,7 +332,7 @@ class LookupWorkerTest {
         String waiting = hash(HashType.MD5, "waiting");
         fake.script(slow, new Reply(200, FakeVirusTotal.fileJson(hash(HashType.SHA256, "slow"), slow, null, 0, null,
                 null), Duration.ofSeconds(10)));
-        submit(slow, waiting);
+        String id = submit(slow, waiting);
         worker(10_000, FakeVirusTotal.API_KEY, Duration.ofSeconds(30));
         start();
         await("the slow request reached VirusTotal", () -> fake.calls(slow) == 1);
@@ -347,7 +344,7 @@ class LookupWorkerTest {
         long millis = Duration.ofNanos(System.nanoTime() - begin).toMillis();
         assertTrue(stopped, "the worker did not stop within 2 s");
         assertTrue(millis < 2_000, "stopping took " + millis + " ms");
-        assertEquals(List.of(slow, waiting), hashesOf(drainQueue()), "the hash in flight is back at the head");
+        assertEquals(List.of(new Turn(id, -1)), drainQueue(), "the hash in flight is its batch's next again");
         assertEquals(Optional.of(new LookupState(slow, "pending", 0)), lookups.find(slow),
                 "a lookup cut short by the shutdown is not counted as a failure");
     }
@@ -367,7 +364,7 @@ class LookupWorkerTest {
         String lost = hash(HashType.SHA256, "lost");
         store(UUID.randomUUID().toString(), lost);
         queue = new EmbeddedLookupQueue(); // a new queue: it asks to be filled from the database
-        maintenance = new QueueMaintenance(queue, lookups, Duration.ofHours(1), clock, () -> { });
+        maintenance = new QueueMaintenance(queue, lookups, Duration.ofHours(1), Duration.ofHours(1), clock, () -> { });
 
         start();
         await("the lost hash is done", () -> "done".equals(status(lost)));
@@ -416,8 +413,8 @@ class LookupWorkerTest {
             shared[i] = hash(HashType.SHA256, "shared" + i);
         }
         String first = submit(shared);
-        String second = submit(shared); // all pending already: queued for the second batch too
-        assertEquals(2L * shared.length, queue.size());
+        String second = submit(shared); // all pending already: the second batch takes turns too
+        assertEquals(2, queue.size(), "one place per batch");
         worker();
         start();
         worker();
@@ -447,8 +444,8 @@ class LookupWorkerTest {
         worker();
         start();
 
-        await("both entries were taken", () -> queue.size() == 0 && fake.calls(h) == 1);
         awaitNothingPending();
+        await("both batches left the queue", () -> queue.size() == 0);
 
         assertEquals(1, fake.calls(h));
         assertEquals("done", batches.items(first).get(0).getStatus());
@@ -640,10 +637,11 @@ class LookupWorkerTest {
         worker();
 
         start();
-        await("the worker took the first entry", () -> queue.size() == 1);
+        Thread.sleep(300); // the worker took a's turn and waits for a permit (paused for an hour)
+        assertFalse(queue.tryClaim(a, "another-worker", Duration.ofSeconds(1)), "the worker holds a");
         assertTrue(worker.stop(Duration.ofSeconds(2)), "the worker did not stop within 2 s");
 
-        assertEquals(List.of(new QueuedLookup(id, a), new QueuedLookup(id, b)), drainQueue());
+        assertEquals(List.of(new Turn(id, -1)), drainQueue(), "a is its batch's next again");
         assertEquals(0, fake.calls());
         assertEquals(Optional.of(new LookupState(a, "pending", 0)), lookups.find(a));
     }
@@ -690,18 +688,18 @@ class LookupWorkerTest {
         assertEquals(null, item.getError(), "no error shown over a kept answer");
         assertTrue(item.isStale(), "still stale");
         assertFalse(item.isRefreshing());
-        assertEquals(0, queue.size(), "nothing left in the queue");
+        await("the batch left the queue", () -> queue.size() == 0);
     }
 
     @Test
-    void anAnsweredHashInTheQueueIsAcknowledgedWithoutACall() throws InterruptedException {
+    void aBatchWhoseHashesWereAnsweredMeanwhileLeavesTheQueueWithoutACall() throws InterruptedException {
         String h = hash(HashType.MD5, "answered-in-queue");
         String id = submit(h);
         lookups.saveNotFound(h, clock.instant());
-        queue.enqueue(id, List.of(h, h)); // copies left by a refill
+        queue.enqueue(id); // a place left by a refill
 
         start();
-        await("the queue is drained", () -> queue.size() == 0);
+        await("the batch left the queue", () -> queue.size() == 0);
 
         Thread.sleep(100);
         assertEquals(0, fake.calls());
@@ -728,6 +726,45 @@ class LookupWorkerTest {
         start();
 
         await("the lookup is done", () -> "done".equals(status(flaky)));
+        assertEquals(2, fake.calls(flaky));
+    }
+
+    @Test
+    void aSmallBatchBehindALargeOneIsDoneAfterAbout20Lookups() throws InterruptedException {
+        String[] large = new String[5_000];
+        for (int i = 0; i < large.length; i++) {
+            large[i] = hash(HashType.MD5, "large" + i);
+        }
+        String[] small = new String[10];
+        for (int i = 0; i < small.length; i++) {
+            small[i] = hash(HashType.MD5, "small" + i);
+        }
+        submit(large);
+        String smallBatch = submit(small);
+
+        start();
+        await("the small batch is done", () -> batches.items(smallBatch).stream()
+                .noneMatch(i -> "pending".equals(i.getStatus())));
+
+        assertTrue(fake.calls() <= 22, "calls before the small batch was done: " + fake.calls());
+    }
+
+    @Test
+    void aHashThatFailedComesAfterItsBatchsOtherOpenHashes() throws InterruptedException {
+        String flaky = hash(HashType.MD5, "retried-last");
+        String second = hash(HashType.MD5, "served-before-the-retry");
+        fake.script(flaky, FakeVirusTotal.error(500, "InternalError", "boom"));
+        List<String> order = java.util.Collections.synchronizedList(new ArrayList<>());
+        fake.fallback(h -> {
+            order.add(h);
+            return fake.knownFile(h);
+        });
+        submit(flaky, second);
+
+        start();
+        awaitNothingPending();
+
+        assertEquals(List.of(second, flaky), order, "answered after the first failure: the other hash first");
         assertEquals(2, fake.calls(flaky));
     }
 }

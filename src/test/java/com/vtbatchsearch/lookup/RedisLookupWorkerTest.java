@@ -5,10 +5,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import com.vtbatchsearch.batch.BatchRepository;
+import com.vtbatchsearch.batch.BatchService;
 import com.vtbatchsearch.batch.ExtractedHashes;
 import com.vtbatchsearch.batch.Freshness;
 import com.vtbatchsearch.batch.HashType;
-import com.vtbatchsearch.queue.QueuedLookup;
+import com.vtbatchsearch.queue.LookupQueue.Turn;
 import com.vtbatchsearch.queue.RedisLookupQueue;
 import com.vtbatchsearch.store.Database;
 import com.vtbatchsearch.testing.FakeVirusTotal;
@@ -97,7 +98,8 @@ class RedisLookupWorkerTest {
         queues.add(queue);
         RateLimiter limiter = new RedisRateLimiter(REDIS.pool(), prefix, perMinute, 1_000_000, clock, at -> { });
         LookupStatus status = new LookupStatus(true, limiter);
-        QueueMaintenance maintenance = new QueueMaintenance(queue, lookups, maintenanceInterval, clock, () -> { });
+        QueueMaintenance maintenance = new QueueMaintenance(queue, lookups, maintenanceInterval, maintenanceInterval,
+                clock, () -> { });
         for (int i = 0; i < n; i++) {
             LookupWorker worker = new LookupWorker("instance" + queues.size() + "-worker" + i, queue, lookups, client,
                     limiter, status, maintenance, SETTINGS, clock);
@@ -119,7 +121,9 @@ class RedisLookupWorkerTest {
             distinct.put(h, HashType.of(h).orElseThrow());
         }
         String id = UUID.randomUUID().toString();
-        queue.enqueue(id, batches.create(id, clock.instant(), new ExtractedHashes(distinct, hashes.size())));
+        if (!batches.create(id, clock.instant(), new ExtractedHashes(distinct, hashes.size())).isEmpty()) {
+            queue.enqueue(id);
+        }
         return id;
     }
 
@@ -189,8 +193,8 @@ class RedisLookupWorkerTest {
         assertTrue(workers.get(0).stop(Duration.ofSeconds(2)), "the worker did not stop within 2 s");
 
         assertEquals(0, queue.inProgress());
-        assertEquals(Optional.of(new QueuedLookup(id, hashes.get(0))), queue.take(Duration.ZERO));
-        assertEquals(Optional.of(new QueuedLookup(id, hashes.get(1))), queue.take(Duration.ZERO));
+        assertEquals(Optional.of(new Turn(id, -1)), queue.take(Duration.ZERO), "the hash in flight is next again");
+        assertEquals(Optional.empty(), queue.take(Duration.ZERO), "one place");
         assertEquals("pending", lookups.find(hashes.get(0)).orElseThrow().status());
     }
 
@@ -200,9 +204,10 @@ class RedisLookupWorkerTest {
         RedisLookupQueue dead = new RedisLookupQueue(REDIS.pool(), prefix, "dead instance", Duration.ofSeconds(30));
         queues.add(dead);
         String id = submit(dead, hashes);
-        QueuedLookup taken = dead.take(Duration.ofMillis(100)).orElseThrow(); // then the instance died
+        Turn taken = dead.take(Duration.ofMillis(100)).orElseThrow(); // then the instance died
         dead.close();
-        assertEquals(new QueuedLookup(id, hashes.get(0)), taken);
+        assertEquals(new Turn(id, -1), taken);
+        assertEquals(0, dead.size(), "the batch's only place was in the dead instance's hands");
         instance(1_000_000, 1);
         startAll();
 
@@ -218,9 +223,6 @@ class RedisLookupWorkerTest {
     void a429PausesTheWorkersOfEveryInstance() throws InterruptedException {
         List<String> hashes = md5s("paused", 6);
         fake.script(hashes.get(0), FakeVirusTotal.error(429, "QuotaExceededError", "Quota exceeded"));
-        // A short maintenance interval: the entry requeued after the 429 can be taken by the other worker
-        // while the first still holds the hash's claim, and is then acknowledged and dropped (a bug,
-        // reported separately); the maintenance puts it back once the queue runs dry.
         RedisLookupQueue first = instance(1_000_000, 1, Duration.ofMillis(300));
         RedisLookupQueue second = instance(1_000_000, 1, Duration.ofMillis(300));
         RateLimiter shared = new RedisRateLimiter(REDIS.pool(), prefix, 1_000_000, 1_000_000, clock, at -> { });
@@ -238,5 +240,26 @@ class RedisLookupWorkerTest {
             assertTrue(t >= pauseEnd - 20, "a call " + (pauseEnd - t) + " ms before the pause ended: " + times);
         }
         assertEquals(2, fake.calls(hashes.get(0)));
+    }
+
+    @Test
+    void reUploadsOfAPendingListAddOnePlaceEachToTheRedisQueue() {
+        RedisLookupQueue queue = instance(1_000_000, 0);
+        BatchService service = new BatchService(batches, queue,
+                new LocalRateLimiter(4, 500, clock, List.of(), at -> { }), clock);
+        List<String> pending = md5s("re-uploaded", 1_000);
+        Map<String, HashType> distinct = new LinkedHashMap<>();
+        pending.forEach(h -> distinct.put(h, HashType.MD5));
+        service.submit(new ExtractedHashes(distinct, pending.size()));
+
+        for (int i = 0; i < 30; i++) {
+            service.submit(new ExtractedHashes(distinct, pending.size()));
+        }
+
+        System.out.println("Redis queue after 30 re-uploads of a 1,000-hash pending list: " + queue.size()
+                + " entries");
+        assertEquals(31, queue.size(), "one place per batch");
+        assertEquals(31, REDIS.pool().llen(prefix + "batches"), "and nothing else grew in Redis");
+        assertTrue(REDIS.pool().keys(prefix + "*").size() <= 4, REDIS.pool().keys(prefix + "*").toString());
     }
 }

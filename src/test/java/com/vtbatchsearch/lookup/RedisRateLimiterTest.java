@@ -23,6 +23,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import redis.clients.jedis.UnifiedJedis;
 
 /**
  * The shared limiter against a real Redis of the test's own (never the machine's shared Redis). Two
@@ -40,11 +41,16 @@ class RedisRateLimiterTest {
 
     @BeforeEach
     void newPrefix() {
-        prefix = "vt-batch-search-test:" + UUID.randomUUID() + ":";
+        prefix = "{vt-batch-search-test:" + UUID.randomUUID() + "}:";
+    }
+
+    /** The Redis under test: a single server here, a cluster in the subclass. */
+    UnifiedJedis redis() {
+        return REDIS.pool();
     }
 
     private RedisRateLimiter limiter(int perMinute, int perDay) {
-        return new RedisRateLimiter(REDIS.pool(), prefix, perMinute, perDay, clock, recorded::add);
+        return new RedisRateLimiter(redis(), prefix, perMinute, perDay, clock, recorded::add);
     }
 
     private static void assertClose(Instant expected, Instant actual, Duration tolerance, String what) {
@@ -239,7 +245,7 @@ class RedisRateLimiterTest {
     @Test
     void limitersOnDifferentPrefixesAreIndependent() {
         RedisRateLimiter limiter = limiter(1, 1_000);
-        RedisRateLimiter other = new RedisRateLimiter(REDIS.pool(), prefix + "other:", 1, 1_000, clock, at -> { });
+        RedisRateLimiter other = new RedisRateLimiter(redis(), prefix + "other:", 1, 1_000, clock, at -> { });
         limiter.pauseUntil(clock.instant().plusSeconds(60), "429");
 
         assertEquals(Optional.empty(), other.tryAcquire());

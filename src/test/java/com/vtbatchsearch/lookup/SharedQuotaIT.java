@@ -133,7 +133,7 @@ class SharedQuotaIT {
         long twice = calls.values().stream().filter(n -> n == 2).count();
         assertTrue(Collections.max(calls.values()) <= 2, "no hash asked more than twice: " + calls);
         assertTrue(twice <= 4, "only lookups in flight at the Redis loss or the stop are repeated: " + twice);
-        assertEquals(0, b.queue().size(), "nothing left in the queue");
+        await("the batch left the queue", Duration.ofSeconds(10), () -> b.queue().size() == 0);
         System.out.printf("crash safety: %d calls for 400 hashes, %d repeated%n", vt.calls(), twice);
     }
 

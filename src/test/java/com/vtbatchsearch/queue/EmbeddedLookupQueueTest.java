@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.time.Duration;
-import java.util.List;
 import java.util.Optional;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -23,20 +22,18 @@ class EmbeddedLookupQueueTest extends LookupQueueContract {
     }
 
     @Test
-    void aTakenEntryIsGoneFromTheQueueWhetherAckedOrNot() throws InterruptedException {
-        queue.enqueue(X, List.of(A, B));
+    void nothingIsKeptForTurnsInProgress() throws InterruptedException {
+        queue.enqueue(X);
 
-        QueuedLookup taken = queue.take(Duration.ofMillis(100)).orElseThrow();
+        queue.take(Duration.ofMillis(100)).orElseThrow();
 
-        assertEquals(1, queue.size());
-        queue.ack(taken);
-        assertEquals(1, queue.size());
+        assertEquals(0, queue.size());
         assertEquals(0, queue.recoverAbandoned(), "one process: nothing to recover");
     }
 
     @Test
     void closeEmptiesTheQueue() throws InterruptedException {
-        queue.enqueue(X, List.of(A, B));
+        queue.enqueue(X);
 
         queue.close();
 

@@ -2,8 +2,11 @@ package com.vtbatchsearch.queue;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.vtbatchsearch.queue.LookupQueue.Turn;
 import com.vtbatchsearch.testing.SharedRedis;
 import java.io.IOException;
 import java.net.InetAddress;
@@ -12,7 +15,7 @@ import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
+import java.util.Set;
 import java.util.Optional;
 import java.util.UUID;
 import org.junit.jupiter.api.AfterEach;
@@ -20,11 +23,14 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import redis.clients.jedis.JedisPooled;
+import redis.clients.jedis.UnifiedJedis;
+import redis.clients.jedis.exceptions.JedisConnectionException;
+import redis.clients.jedis.util.JedisClusterCRC16;
 import redis.embedded.RedisServer;
 
 /**
  * Runs against a real Redis server that the test starts itself, on a free loopback port (never the
- * shared Redis on 6379), from the binary bundled in embedded-REDIS.pool().
+ * shared Redis on 6379), from the binary bundled in embedded-redis.
  */
 class RedisLookupQueueTest extends LookupQueueContract {
     @RegisterExtension
@@ -36,7 +42,7 @@ class RedisLookupQueueTest extends LookupQueueContract {
 
     @BeforeEach
     void openQueue() {
-        prefix = "vt-batch-search-test:" + UUID.randomUUID() + ":";
+        prefix = "{vt-batch-search-test:" + UUID.randomUUID() + "}:";
         queue = open(prefix);
     }
 
@@ -50,8 +56,13 @@ class RedisLookupQueueTest extends LookupQueueContract {
         return queue;
     }
 
+    /** The Redis under test: a single server here, a cluster in the subclass. */
+    UnifiedJedis redis() {
+        return REDIS.pool();
+    }
+
     private RedisLookupQueue open(String keyPrefix) {
-        RedisLookupQueue q = new RedisLookupQueue(REDIS.pool(), keyPrefix, "redis 127.0.0.1:" + REDIS.server().port(), Duration.ofSeconds(30));
+        RedisLookupQueue q = new RedisLookupQueue(redis(), keyPrefix, "redis 127.0.0.1:" + REDIS.server().port(), Duration.ofSeconds(30));
         opened.add(q);
         return q;
     }
@@ -75,63 +86,65 @@ class RedisLookupQueueTest extends LookupQueueContract {
     }
 
     @Test
-    void aTakenEntryStaysInTheProcessingListUntilAcknowledged() throws InterruptedException {
-        queue.enqueue(X, List.of(A, B));
+    void aTurnAndThenItsLookupStayInProgressUntilAcknowledged() throws InterruptedException {
+        queue.enqueue(X);
 
-        QueuedLookup taken = queue.take(Duration.ofMillis(100)).orElseThrow();
+        Turn turn = take(queue);
+        assertEquals(1, queue.inProgress(), "the turn");
+        assertEquals(0, queue.size(), "in progress is not waiting");
+        QueuedLookup lookup = queue.start(turn, A, 0);
+        assertEquals(1, queue.inProgress(), "the lookup, in place of the turn");
+        assertEquals(1, queue.size(), "the batch is back in the rotation");
 
-        assertEquals(new QueuedLookup(X, A), taken);
-        assertEquals(1, queue.inProgress());
-        assertEquals(1, queue.size(), "in progress is not waiting");
-        queue.ack(taken);
+        queue.ack(lookup);
         assertEquals(0, queue.inProgress());
         assertEquals(1, queue.size());
     }
 
     @Test
-    void requeueTakesTheEntryOutOfTheProcessingList() throws InterruptedException {
-        queue.enqueue(X, List.of(A, B));
-        QueuedLookup taken = queue.take(Duration.ofMillis(100)).orElseThrow();
+    void passAndRequeueEndTheirEntryInProgress() throws InterruptedException {
+        queue.enqueue(X);
+        queue.pass(take(queue), true);
+        assertEquals(0, queue.inProgress());
 
-        queue.requeue(taken, true);
+        queue.requeue(queue.start(take(queue), A, 0), true);
 
         assertEquals(0, queue.inProgress());
-        assertEquals(2, queue.size());
+        assertEquals(1, queue.size());
     }
 
     @Test
-    void twoQueuesOnOnePrefixShareTheirEntries() throws InterruptedException {
+    void twoQueuesOnOnePrefixShareTheRotation() throws InterruptedException {
         RedisLookupQueue other = open(prefix);
 
-        queue.enqueue(X, List.of(A, B));
-        other.enqueue(Y, List.of(C));
+        queue.enqueue(X);
+        other.enqueue(Y);
+        other.enqueue(X);
 
-        assertEquals(3, other.size());
-        assertEquals(Optional.of(new QueuedLookup(X, A)), queue.take(Duration.ofMillis(100)));
-        assertEquals(Optional.of(new QueuedLookup(Y, C)), other.take(Duration.ofMillis(100)));
-        assertEquals(Map.of(X, 1L), queue.lengths());
+        assertEquals(2, other.size());
+        assertEquals(X, take(queue).batchId());
+        assertEquals(Y, take(other).batchId());
         assertEquals(1, queue.inProgress());
         assertEquals(1, other.inProgress());
     }
 
     @Test
     void queuesOnDifferentPrefixesAreSeparate() {
-        RedisLookupQueue other = open(prefix + "other:");
+        RedisLookupQueue other = open("{" + UUID.randomUUID() + "}:");
 
-        queue.enqueue(X, List.of(A));
+        queue.enqueue(X);
 
         assertEquals(0, other.size());
         assertEquals(1, queue.size());
     }
 
     @Test
-    void entriesOfAStoppedInstanceGoBackToTheHeadOfTheirLines() throws InterruptedException {
+    void theBatchesOfAStoppedInstanceGetTheirPlacesBack() throws InterruptedException {
         RedisLookupQueue dead = open(prefix);
-        queue.enqueue(X, List.of(A, B, C));
-        queue.enqueue(Y, List.of(D));
-        QueuedLookup first = dead.take(Duration.ofMillis(100)).orElseThrow();
-        QueuedLookup second = dead.take(Duration.ofMillis(100)).orElseThrow();
-        assertEquals(List.of(new QueuedLookup(X, A), new QueuedLookup(Y, D)), List.of(first, second));
+        queue.enqueue(X);
+        queue.enqueue(Y);
+        QueuedLookup lookup = dead.start(take(dead), A, 5); // X, at the tail again with its cursor at 5
+        dead.take(Duration.ofMillis(100)).orElseThrow(); // Y's turn, never finished
         queue.heartbeat();
         assertEquals(0, queue.recoverAbandoned(), "a live instance's entries are left alone");
         assertEquals(2, dead.inProgress());
@@ -141,20 +154,45 @@ class RedisLookupQueueTest extends LookupQueueContract {
         assertEquals(2, queue.recoverAbandoned());
         assertEquals(0, dead.inProgress());
         assertEquals(0, queue.recoverAbandoned(), "recovered once");
-        List<QueuedLookup> all = drain(queue);
-        assertEquals(4, all.size(), "nothing lost, nothing doubled: " + all);
-        assertEquals(entries(X, A, B, C), all.stream().filter(e -> e.batchId().equals(X)).toList(),
-                "the recovered entry is at the head of its line");
-        assertTrue(all.contains(new QueuedLookup(Y, D)), "the batch whose line had run dry is back in turn");
+        assertEquals(List.of(new Turn(X, 4), new Turn(Y, -1)), List.of(take(queue), take(queue)),
+                "the lookup in progress is its batch's next; the abandoned turn is back");
+        assertEquals(lookup.batchId(), X);
     }
 
     @Test
-    void anInstanceDoesNotRecoverItsOwnEntries() throws InterruptedException {
-        queue.enqueue(X, List.of(A));
-        queue.take(Duration.ofMillis(100)).orElseThrow();
+    void entriesALiveInstanceLeftUnacknowledgedAreGivenBackAfterTheBound() throws InterruptedException {
+        RedisLookupQueue stranded = new RedisLookupQueue(redis(), prefix, "redis", Duration.ofSeconds(30),
+                Duration.ofMillis(500));
+        opened.add(stranded);
+        queue.enqueue(X);
+        stranded.take(Duration.ofMillis(100)).orElseThrow(); // its pass was lost while Redis blinked
+        stranded.heartbeat();
 
-        assertEquals(0, queue.recoverAbandoned());
-        assertEquals(1, queue.inProgress());
+        assertEquals(0, stranded.recoverAbandoned(), "younger than the bound");
+        assertFalse(queue.isQueued(X));
+        Thread.sleep(700);
+
+        assertEquals(1, stranded.recoverAbandoned(), "older than the bound, though its instance lives");
+        assertTrue(queue.isQueued(X));
+        assertEquals(0, stranded.inProgress());
+    }
+
+    @Test
+    void everyKeySharesTheHashTagOfThePrefix() throws InterruptedException {
+        queue.enqueue(X);
+        queue.start(take(queue), A, 0);
+        queue.tryClaim(A, "w1", Duration.ofSeconds(30));
+        queue.markFilled();
+        queue.recoverAbandoned();
+
+        Set<String> keys = redis().keys(prefix + "*");
+        assertTrue(keys.size() >= 6, keys.toString());
+        int slot = JedisClusterCRC16.getSlot(prefix);
+        for (String key : keys) {
+            assertEquals(slot, JedisClusterCRC16.getSlot(key), key);
+        }
+        assertEquals(JedisClusterCRC16.getSlot("vtbs"), JedisClusterCRC16.getSlot(RedisLookupQueue.DEFAULT_PREFIX + "x"),
+                "the deployment's prefix is hash-tagged");
     }
 
     @Test
@@ -165,10 +203,20 @@ class RedisLookupQueueTest extends LookupQueueContract {
         assertFalse(queue.needsRefill());
         assertFalse(other.needsRefill(), "the marker is shared by every instance");
 
-        REDIS.pool().flushAll();
+        redis().flushAll();
 
         assertTrue(queue.needsRefill());
         assertTrue(other.needsRefill());
+    }
+
+    @Test
+    void connectingToARedisThatDoesNotAnswerYetStillGivesAConnection() throws IOException {
+        URI down = URI.create("redis://127.0.0.1:" + freePort());
+
+        try (UnifiedJedis pool = RedisLookupQueue.connect(down)) {
+            assertInstanceOf(JedisPooled.class, pool, "taken for a single server, so the app starts");
+            assertThrows(JedisConnectionException.class, pool::ping);
+        }
     }
 
     @Test
@@ -184,12 +232,12 @@ class RedisLookupQueueTest extends LookupQueueContract {
         int securePort = freePort();
         RedisServer secure = startServer(securePort, "s3cret-pass");
         URI url = URI.create("redis://:s3cret-pass@127.0.0.1:" + securePort);
-        try (JedisPooled pool = RedisLookupQueue.connect(url)) {
+        try (UnifiedJedis pool = RedisLookupQueue.connect(url)) {
             RedisLookupQueue withPassword = new RedisLookupQueue(pool, prefix, RedisLookupQueue.describe(url), Duration.ofSeconds(30));
 
-            withPassword.enqueue(X, List.of(A));
+            withPassword.enqueue(X);
 
-            assertEquals(Optional.of(new QueuedLookup(X, A)), withPassword.take(Duration.ofMillis(100)));
+            assertEquals(Optional.of(new Turn(X, -1)), withPassword.take(Duration.ofMillis(100)));
             assertFalse(withPassword.describe().contains("s3cret"), withPassword.describe());
             withPassword.close();
         } finally {
