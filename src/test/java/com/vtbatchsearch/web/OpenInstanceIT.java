@@ -135,7 +135,7 @@ class OpenInstanceIT {
     @Test
     void everyApiErrorIsJsonAndNoAnswerNamesTheServer() throws Exception {
         String id = createBatch();
-        String[][] cases = {{"PUT", "/api/batches", "405"}, {"DELETE", "/api/batches/" + id, "405"},
+        String[][] cases = {{"PUT", "/api/batches", "405"}, {"DELETE", "/api/batches/" + id + "/nothing", "404"},
             {"PUT", "/api/batches/" + id, "405"}, {"GET", "/api/nothing-here", "404"}, {"GET", "/api/", "404"},
             {"POST", "/api/nothing-here", "404"}, {"GET", "/api/batches/" + id + "/nothing", "404"}};
         for (String[] c : cases) {
