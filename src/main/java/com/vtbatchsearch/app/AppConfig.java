@@ -1,9 +1,11 @@
 package com.vtbatchsearch.app;
 
+import com.vtbatchsearch.store.SqliteJournalMode;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -33,7 +35,8 @@ public record AppConfig(
         int maxHashesPerBatch,
         Optional<String> accessToken,
         int maxBatchesPerHourPerClient,
-        int maxNewHashesPerDayPerClient) {
+        int maxNewHashesPerDayPerClient,
+        SqliteJournalMode sqliteJournalMode) {
 
     public static final String DEFAULT_VT_BASE_URL = "https://www.virustotal.com/api/v3";
     /** Where the SQLite file lives on Azure App Service: /home is the share that survives restarts. */
@@ -85,12 +88,15 @@ public record AppConfig(
         }
         int batchesPerHour = reader.integer("MAX_BATCHES_PER_HOUR_PER_CLIENT", 30, 1, 1_000_000_000);
         int newHashesPerDay = reader.integer("MAX_NEW_HASHES_PER_DAY_PER_CLIENT", 10_000, 1, 1_000_000_000);
+        // App Service's /home is an SMB share: WAL's shared memory is refused there and locks fail.
+        SqliteJournalMode journalMode = reader.journalMode("SQLITE_JOURNAL_MODE",
+                runsOnAppService(source) ? SqliteJournalMode.DELETE : SqliteJournalMode.WAL);
         if (!reader.errors.isEmpty()) {
             throw new InvalidConfigException(reader.errors);
         }
         return new AppConfig(apiKey, baseUrl, perMinute, perDay, timeout, attempts, retryBase, workers,
                 cacheTtlDays, notFoundTtlHours, redis, dataDir, dbUrl, dbUser, dbPassword, maxUpload, maxHashes,
-                accessToken, batchesPerHour, newHashesPerDay);
+                accessToken, batchesPerHour, newHashesPerDay, journalMode);
     }
 
     /** Azure App Service sets these in every app's environment. */
@@ -126,7 +132,8 @@ public record AppConfig(
                 + ", maxHashesPerBatch=" + maxHashesPerBatch
                 + ", accessToken=" + (accessToken.isPresent() ? "(set)" : "(not set: open instance)")
                 + ", maxBatchesPerHourPerClient=" + maxBatchesPerHourPerClient
-                + ", maxNewHashesPerDayPerClient=" + maxNewHashesPerDayPerClient + "]";
+                + ", maxNewHashesPerDayPerClient=" + maxNewHashesPerDayPerClient
+                + ", sqliteJournalMode=" + sqliteJournalMode + "]";
     }
 
     static String withoutPassword(URI uri) {
@@ -239,6 +246,21 @@ public record AppConfig(
                 return defaultValue;
             }
             return value;
+        }
+
+        SqliteJournalMode journalMode(String name, SqliteJournalMode defaultValue) {
+            String value = value(name);
+            if (value == null) {
+                return defaultValue;
+            }
+            for (SqliteJournalMode mode : SqliteJournalMode.values()) {
+                if (mode.name().equalsIgnoreCase(value)) {
+                    return mode;
+                }
+            }
+            errors.add(name + " must be one of " + Arrays.toString(SqliteJournalMode.values())
+                    + ", got '" + value + "'");
+            return defaultValue;
         }
 
         Path path(String name, Path defaultValue) {

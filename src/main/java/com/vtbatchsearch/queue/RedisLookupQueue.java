@@ -9,6 +9,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
+import redis.clients.jedis.ConnectionPoolConfig;
 import redis.clients.jedis.JedisPooled;
 import redis.clients.jedis.params.SetParams;
 
@@ -23,6 +24,7 @@ import redis.clients.jedis.params.SetParams;
 public final class RedisLookupQueue implements LookupQueue {
     public static final String DEFAULT_PREFIX = "vt-batch-search:";
     private static final int SOCKET_TIMEOUT_MS = 10_000;
+    private static final int CONNECT_TIMEOUT_MS = 2_000;
     private static final int CHUNK = 1_000;
     private static final Duration POLL = Duration.ofMillis(100);
 
@@ -115,7 +117,8 @@ public final class RedisLookupQueue implements LookupQueue {
 
     /** A pool for {@code redis://} or {@code rediss://} URLs. */
     public static JedisPooled connect(URI url) {
-        return new JedisPooled(url, SOCKET_TIMEOUT_MS);
+        // A short connect timeout: a Redis that is down must not hold up the start or /health.
+        return new JedisPooled(new ConnectionPoolConfig(), url, CONNECT_TIMEOUT_MS, SOCKET_TIMEOUT_MS);
     }
 
     public static String describe(URI url) {

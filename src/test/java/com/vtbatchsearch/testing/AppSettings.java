@@ -13,7 +13,7 @@ public final class AppSettings {
     private static final List<String> ALL = List.of("VT_API_KEY", "VT_BASE_URL", "VT_REQUESTS_PER_MINUTE",
             "VT_REQUESTS_PER_DAY", "VT_TIMEOUT_SECONDS", "VT_MAX_ATTEMPTS", "VT_RETRY_BASE_MS", "REDIS_URL",
             "DATA_DIR", "DB_URL", "DB_USER", "DB_PASSWORD", "MAX_UPLOAD_MB", "MAX_HASHES_PER_BATCH", "ACCESS_TOKEN",
-            "MAX_BATCHES_PER_HOUR_PER_CLIENT", "MAX_NEW_HASHES_PER_DAY_PER_CLIENT");
+            "MAX_BATCHES_PER_HOUR_PER_CLIENT", "MAX_NEW_HASHES_PER_DAY_PER_CLIENT", "SQLITE_JOURNAL_MODE");
 
     private AppSettings() {
     }
