@@ -62,8 +62,10 @@ public final class Application implements AutoCloseable {
     /** Builds and starts everything; on failure closes what was opened and rethrows. */
     public static Application start(AppConfig config, Clock clock) {
         Application app = new Application(config);
+        long started = System.nanoTime();
         try {
             app.build(clock);
+            LOG.info(() -> "started in " + Duration.ofNanos(System.nanoTime() - started).toMillis() + " ms");
             return app;
         } catch (RuntimeException e) {
             app.close();

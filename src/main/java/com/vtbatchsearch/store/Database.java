@@ -52,8 +52,11 @@ public final class Database implements AutoCloseable {
     private final HikariDataSource dataSource;
     private final boolean postgres;
     private volatile boolean schemaReady;
-    /** What the last health check saw; decides how long the next one waits for a connection. */
-    private volatile boolean lastSeenUp = true;
+    /**
+     * What the last check saw; decides how long the next health check waits for a connection. False
+     * until the database first answers, so /health answers promptly at a start without a database.
+     */
+    private volatile boolean lastSeenUp;
 
     private Database(HikariDataSource dataSource, boolean postgres) {
         this.dataSource = dataSource;
@@ -170,7 +173,9 @@ public final class Database implements AutoCloseable {
         if (!schemaReady) {
             migrate();
         }
-        return dataSource.getConnection();
+        Connection c = dataSource.getConnection();
+        lastSeenUp = true;
+        return c;
     }
 
     /**
@@ -179,13 +184,17 @@ public final class Database implements AutoCloseable {
      * promptly; while it is up, as long as any request would (a busy pool is not a dead database).
      */
     public boolean isHealthy() {
-        boolean up = isHealthyWithin(lastSeenUp ? Duration.ofMillis(dataSource.getConnectionTimeout()) : DOWN_PROBE);
-        lastSeenUp = up;
-        return up;
+        return isHealthyWithin(lastSeenUp ? Duration.ofMillis(dataSource.getConnectionTimeout()) : DOWN_PROBE);
     }
 
     /** True when a connection is to be had within {@code wait}, answers, and the schema is migrated. */
     public boolean isHealthyWithin(Duration wait) {
+        boolean up = answers(wait);
+        lastSeenUp = up;
+        return up;
+    }
+
+    private boolean answers(Duration wait) {
         try (Connection c = pooledConnection(wait)) {
             if (!c.isValid(VALIDATION_TIMEOUT_S)) {
                 return false;
