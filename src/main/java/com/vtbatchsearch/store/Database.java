@@ -170,10 +170,15 @@ public final class Database implements AutoCloseable {
 
     /** A pooled connection; the schema is migrated to the latest version before the first one is handed out. */
     public Connection connection() throws SQLException {
-        if (!schemaReady) {
-            migrate();
-        }
+        // Connect first: while the database is down, callers fail side by side within the pool's
+        // timeout instead of queueing one after another for the migration.
         Connection c = dataSource.getConnection();
+        if (!schemaReady) {
+            // Flyway takes its connections from this pool: holding one meanwhile could starve it.
+            c.close();
+            migrate();
+            c = dataSource.getConnection();
+        }
         lastSeenUp = true;
         return c;
     }
@@ -241,17 +246,22 @@ public final class Database implements AutoCloseable {
         if (schemaReady) {
             return;
         }
+        String baseline;
         try {
             // Today's tables without Flyway's history: a database of the release before migrations,
             // whose schema is exactly V1. Any other non-empty schema (a shared database's public schema)
             // is baselined below V1, so V1 still creates the tables.
-            String baseline = hasFirstReleaseTables() ? "1" : "0";
+            baseline = hasFirstReleaseTables() ? "1" : "0";
+        } catch (SQLException e) {
+            throw new StoreException("the database does not answer", e);
+        }
+        try {
             MigrateResult result = flyway(baseline).migrate();
             schemaReady = true;
             LOG.info(() -> "database schema at version " + (result.targetSchemaVersion != null
                     ? result.targetSchemaVersion : result.initialSchemaVersion) + " (" + (postgres ? "PostgreSQL"
                     : "SQLite") + ", " + result.migrationsExecuted + " migrations applied now)");
-        } catch (SQLException | FlywayException e) {
+        } catch (FlywayException e) {
             throw new StoreException("cannot migrate the database schema", e);
         }
     }
