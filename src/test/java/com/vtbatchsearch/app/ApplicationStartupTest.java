@@ -3,12 +3,11 @@ package com.vtbatchsearch.app;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.vtbatchsearch.testing.BlackHole;
 import com.vtbatchsearch.testing.FakeVirusTotal;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
-import java.net.Socket;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -89,47 +88,6 @@ class ApplicationStartupTest {
     private static int closedPort() throws IOException {
         try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             return socket.getLocalPort();
-        }
-    }
-
-    /** A loopback listener that accepts every connection and never sends a byte. */
-    static final class BlackHole implements AutoCloseable {
-        private final ServerSocket listener;
-        private final List<Socket> held = new CopyOnWriteArrayList<>();
-
-        BlackHole() throws IOException {
-            listener = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
-            Thread acceptor = new Thread(() -> {
-                while (!listener.isClosed()) {
-                    try {
-                        held.add(listener.accept());
-                    } catch (IOException e) {
-                        return;
-                    }
-                }
-            }, "black-hole");
-            acceptor.setDaemon(true);
-            acceptor.start();
-        }
-
-        int port() {
-            return listener.getLocalPort();
-        }
-
-        int accepted() {
-            return held.size();
-        }
-
-        @Override
-        public void close() {
-            try {
-                listener.close();
-                for (Socket socket : held) {
-                    socket.close();
-                }
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
         }
     }
 }

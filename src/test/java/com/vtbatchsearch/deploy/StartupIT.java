@@ -7,16 +7,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.vtbatchsearch.testing.AppClient;
 import com.vtbatchsearch.testing.AppClient.Health;
 import com.vtbatchsearch.testing.AppSettings;
+import com.vtbatchsearch.testing.BlackHole;
 import com.vtbatchsearch.testing.FakeVirusTotal;
 import com.vtbatchsearch.testing.PostgresDatabase;
 import com.vtbatchsearch.testing.RedisProcess;
 import com.vtbatchsearch.testing.TcpProxy;
 import com.vtbatchsearch.testing.TomcatProcess;
 import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
-import java.net.Socket;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
@@ -185,47 +182,6 @@ class StartupIT {
             sqliteStartMillis = took.get(0);
             sqliteAppStartMillis = appStartMillis(tomcat);
             assertEquals(200, new AppClient(tomcat.baseUri()).health().status());
-        }
-    }
-
-    /** A loopback listener that accepts every connection and never sends a byte: a database host that hangs. */
-    private static final class BlackHole implements AutoCloseable {
-        private final ServerSocket listener;
-        private final List<Socket> held = new CopyOnWriteArrayList<>();
-
-        BlackHole() throws IOException {
-            listener = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
-            Thread acceptor = new Thread(() -> {
-                while (!listener.isClosed()) {
-                    try {
-                        held.add(listener.accept());
-                    } catch (IOException e) {
-                        return;
-                    }
-                }
-            }, "black-hole");
-            acceptor.setDaemon(true);
-            acceptor.start();
-        }
-
-        int port() {
-            return listener.getLocalPort();
-        }
-
-        int accepted() {
-            return held.size();
-        }
-
-        @Override
-        public void close() {
-            try {
-                listener.close();
-                for (Socket socket : held) {
-                    socket.close();
-                }
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
         }
     }
 }
