@@ -34,17 +34,17 @@ import org.junit.jupiter.api.TestMethodOrder;
  * them and never answering (a host that vanished), Redis down. /health says what is missing, and turns
  * 200 once it is back, with the schema migrated before the first upload is stored. Everything stays on
  * loopback: the "unreachable" database is a closed port or a listener of this test. On a machine so
- * loaded that the start with everything up takes longer than the budget, an outage may add at most
- * {@link #OUTAGE_ALLOWANCE} to that start.
+ * loaded that the start with everything up takes longer than the budget, an outage may add at most the
+ * budget to that start (it used to add over 20 s).
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class StartupIT {
     private static final Duration START_BUDGET = Duration.ofSeconds(5);
     /**
      * What an outage may add to the app's own start (Application.start, from its log) over the start
-     * with everything up; before, it added 25 s and more. Tomcat's own part is the same in every case.
+     * with everything up (before, 5 to 8 s). Tomcat's own part is the same in every case.
      */
-    private static final Duration OUTAGE_ALLOWANCE = Duration.ofMillis(1_500);
+    private static final Duration OUTAGE_ALLOWANCE = Duration.ofSeconds(3);
     private static final Pattern APP_STARTED = Pattern.compile("Application.start started in (\\d+) ms");
     private static long sqliteStartMillis;
     private static long sqliteAppStartMillis;
@@ -95,11 +95,13 @@ class StartupIT {
 
     /**
      * Under {@link #START_BUDGET} from process start to /health; on a machine so loaded that the start
-     * with everything up takes longer than that, no more than half as long again as that start. In any
-     * case the app's own start may exceed the one with everything up by {@link #OUTAGE_ALLOWANCE} at most.
+     * with everything up takes longer than that, no more than {@link #START_BUDGET} beyond that start.
+     * In any case the app's own start may exceed the one with everything up by {@link #OUTAGE_ALLOWANCE}
+     * at most.
      */
     private static void assertPrompt(long millis, TomcatProcess tomcat) {
-        long allowed = Math.max(START_BUDGET.toMillis(), sqliteStartMillis * 3 / 2);
+        long allowed = sqliteStartMillis < START_BUDGET.toMillis() ? START_BUDGET.toMillis()
+                : sqliteStartMillis + START_BUDGET.toMillis();
         assertTrue(millis < allowed, "started in " + millis + " ms; allowed " + allowed
                 + " ms (the start on the SQLite file took " + sqliteStartMillis + " ms)");
         long appMillis = appStartMillis(tomcat);
