@@ -1,9 +1,11 @@
 package com.vtbatchsearch.app;
 
+import com.vtbatchsearch.store.SqliteJournalMode;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -34,7 +36,8 @@ public record AppConfig(
         Optional<String> accessToken,
         int maxBatchesPerHourPerClient,
         int maxNewHashesPerDayPerClient,
-        int batchRetentionDays) {
+        int batchRetentionDays,
+        SqliteJournalMode sqliteJournalMode) {
 
     public static final String DEFAULT_VT_BASE_URL = "https://www.virustotal.com/api/v3";
     /** Where the SQLite file lives on Azure App Service: /home is the share that survives restarts. */
@@ -87,12 +90,15 @@ public record AppConfig(
         int batchesPerHour = reader.integer("MAX_BATCHES_PER_HOUR_PER_CLIENT", 30, 1, 1_000_000_000);
         int newHashesPerDay = reader.integer("MAX_NEW_HASHES_PER_DAY_PER_CLIENT", 10_000, 1, 1_000_000_000);
         int retentionDays = reader.integer("BATCH_RETENTION_DAYS", 0, 0, 36_500);
+        // App Service's /home is an SMB share: WAL's shared memory is refused there and locks fail.
+        SqliteJournalMode journalMode = reader.journalMode("SQLITE_JOURNAL_MODE",
+                runsOnAppService(source) ? SqliteJournalMode.DELETE : SqliteJournalMode.WAL);
         if (!reader.errors.isEmpty()) {
             throw new InvalidConfigException(reader.errors);
         }
         return new AppConfig(apiKey, baseUrl, perMinute, perDay, timeout, attempts, retryBase, workers,
                 cacheTtlDays, notFoundTtlHours, redis, dataDir, dbUrl, dbUser, dbPassword, maxUpload, maxHashes,
-                accessToken, batchesPerHour, newHashesPerDay, retentionDays);
+                accessToken, batchesPerHour, newHashesPerDay, retentionDays, journalMode);
     }
 
     /** Azure App Service sets these in every app's environment. */
@@ -129,7 +135,8 @@ public record AppConfig(
                 + ", accessToken=" + (accessToken.isPresent() ? "(set)" : "(not set: open instance)")
                 + ", maxBatchesPerHourPerClient=" + maxBatchesPerHourPerClient
                 + ", maxNewHashesPerDayPerClient=" + maxNewHashesPerDayPerClient
-                + ", batchRetentionDays=" + (batchRetentionDays == 0 ? "0 (keep forever)" : batchRetentionDays) + "]";
+                + ", batchRetentionDays=" + (batchRetentionDays == 0 ? "0 (keep forever)" : batchRetentionDays)
+                + ", sqliteJournalMode=" + sqliteJournalMode + "]";
     }
 
     static String withoutPassword(URI uri) {
@@ -242,6 +249,21 @@ public record AppConfig(
                 return defaultValue;
             }
             return value;
+        }
+
+        SqliteJournalMode journalMode(String name, SqliteJournalMode defaultValue) {
+            String value = value(name);
+            if (value == null) {
+                return defaultValue;
+            }
+            for (SqliteJournalMode mode : SqliteJournalMode.values()) {
+                if (mode.name().equalsIgnoreCase(value)) {
+                    return mode;
+                }
+            }
+            errors.add(name + " must be one of " + Arrays.toString(SqliteJournalMode.values())
+                    + ", got '" + value + "'");
+            return defaultValue;
         }
 
         Path path(String name, Path defaultValue) {

@@ -48,6 +48,11 @@ public final class Application implements AutoCloseable {
     private static final Duration MAINTENANCE_INTERVAL = Duration.ofSeconds(15);
     private static final Duration EXPIRY_INTERVAL = Duration.ofHours(1);
     private static final Duration RECONCILE_INTERVAL = Duration.ofMinutes(1);
+    /**
+     * How long the start waits for the database to read the call log. Start-up never waits longer on
+     * anything that may be down, so the app answers /health within seconds whatever is missing.
+     */
+    private static final Duration START_PROBE = Duration.ofSeconds(1);
 
     private final AppConfig config;
     private final Deque<AutoCloseable> toClose = new ArrayDeque<>();
@@ -68,8 +73,10 @@ public final class Application implements AutoCloseable {
     /** Builds and starts everything; on failure closes what was opened and rethrows. */
     public static Application start(AppConfig config, Clock clock) {
         Application app = new Application(config);
+        long started = System.nanoTime();
         try {
             app.build(clock);
+            LOG.info(() -> "started in " + Duration.ofNanos(System.nanoTime() - started).toMillis() + " ms");
             return app;
         } catch (RuntimeException e) {
             app.close();
@@ -79,7 +86,8 @@ public final class Application implements AutoCloseable {
 
     private void build(Clock clock) {
         LOG.info(() -> "starting with " + config);
-        database = Database.open(config.dbUrl(), config.dbUser().orElse(null), config.dbPassword().orElse(null));
+        database = Database.open(config.dbUrl(), config.dbUser().orElse(null), config.dbPassword().orElse(null),
+                config.sqliteJournalMode());
         toClose.push(database);
         UnifiedJedis redis = config.redisUrl().map(RedisLookupQueue::connect).orElse(null);
         if (redis != null) {
@@ -98,7 +106,7 @@ public final class Application implements AutoCloseable {
         if (config.vtApiKey().isPresent()) {
             limiter = redis == null
                     ? new LocalRateLimiter(config.vtRequestsPerMinute(), config.vtRequestsPerDay(), clock,
-                            callHistory(callLog, clock.instant()), callLog::record)
+                            callHistory(database, callLog, clock.instant()), callLog::record)
                     : new RedisRateLimiter(redis, RedisLookupQueue.DEFAULT_PREFIX, config.vtRequestsPerMinute(),
                             config.vtRequestsPerDay(), clock, callLog::record);
             status = new LookupStatus(true, limiter);
@@ -107,12 +115,7 @@ public final class Application implements AutoCloseable {
             toClose.push(client);
             maintenance = new QueueMaintenance(queue, lookupRepository, MAINTENANCE_INTERVAL, RECONCILE_INTERVAL, clock,
                     restoreBudget(limiter, callLog, clock));
-            try {
-                maintenance.runNow();
-            } catch (RuntimeException e) {
-                LOG.warning(() -> "open lookups not queued at start-up (" + describe(e)
-                        + "); the workers queue them when the database and the queue answer");
-            }
+            queueOpenLookupsInBackground();
             startWorkers(lookupRepository, client, clock);
         } else {
             status = new LookupStatus(false, null);
@@ -160,10 +163,34 @@ public final class Application implements AutoCloseable {
     }
 
     /**
-     * The calls of the last day, so a restart does not reset the budget. With the database down at
-     * start-up there is none to read: the limiter then starts from an empty window.
+     * Queues the open lookups the database holds, off the start-up thread: with the database or Redis
+     * down, or slow to answer, the start must not wait for their timeouts. When it fails, the workers
+     * queue them once both answer.
      */
-    private static List<Instant> callHistory(CallLogRepository callLog, Instant now) {
+    private void queueOpenLookupsInBackground() {
+        Thread refill = new Thread(() -> {
+            try {
+                maintenance.runNow();
+            } catch (RuntimeException e) {
+                LOG.warning(() -> "open lookups not queued at start-up (" + describe(e)
+                        + "); the workers queue them when the database and the queue answer");
+            }
+        }, "vt-batch-search-start-refill");
+        refill.setDaemon(true);
+        refill.start();
+        toClose.push(() -> refill.join(WORKER_STOP_TIMEOUT.toMillis()));
+    }
+
+    /**
+     * The calls of the last day, so a restart does not reset the budget. With the database down at
+     * start-up (no answer within {@link #START_PROBE}) there is none to read: the limiter then starts
+     * from an empty window.
+     */
+    private static List<Instant> callHistory(Database database, CallLogRepository callLog, Instant now) {
+        if (!database.isHealthyWithin(START_PROBE)) {
+            LOG.warning("the database does not answer at start-up; the rate limit starts from an empty window");
+            return List.of();
+        }
         try {
             callLog.deleteBefore(now.minus(Duration.ofDays(2)));
             return callLog.since(now.minus(Duration.ofDays(1)));

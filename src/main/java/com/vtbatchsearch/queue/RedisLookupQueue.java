@@ -34,6 +34,7 @@ public final class RedisLookupQueue implements LookupQueue {
     /** The prefix of every Redis key of a deployment; its hash tag keeps them in one cluster slot. */
     public static final String DEFAULT_PREFIX = "{vtbs}:";
     private static final int SOCKET_TIMEOUT_MS = 10_000;
+    private static final int CONNECT_TIMEOUT_MS = 2_000;
     private static final Duration POLL = Duration.ofMillis(100);
     private static final Logger LOG = Logger.getLogger(RedisLookupQueue.class.getName());
 
@@ -175,7 +176,8 @@ public final class RedisLookupQueue implements LookupQueue {
                 .password(JedisURIHelper.getPassword(url))
                 .database(JedisURIHelper.getDBIndex(url))
                 .ssl(JedisURIHelper.isRedisSSLScheme(url))
-                .timeoutMillis(SOCKET_TIMEOUT_MS)
+                .connectionTimeoutMillis(CONNECT_TIMEOUT_MS) // a Redis that is down must not hold up the start or /health
+                .socketTimeoutMillis(SOCKET_TIMEOUT_MS)
                 .build();
         if (isCluster(node, config)) {
             return new JedisCluster(Set.of(node), config);

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.vtbatchsearch.app.AppConfig.InvalidConfigException;
+import com.vtbatchsearch.store.SqliteJournalMode;
 import java.net.URI;
 import java.nio.file.Path;
 import java.util.Map;
@@ -349,5 +350,37 @@ class AppConfigTest {
         InvalidConfigException e = invalid(Map.of("BATCH_RETENTION_DAYS", "-1"));
         assertTrue(e.getMessage().contains("BATCH_RETENTION_DAYS must be between 0"), e.getMessage());
         assertTrue(invalid(Map.of("BATCH_RETENTION_DAYS", "a month")).getMessage().contains("BATCH_RETENTION_DAYS"));
+    }
+
+    @Test
+    void sqliteRunsInWalModeByDefault() {
+        assertEquals(SqliteJournalMode.WAL, AppConfig.from(Map.of()).sqliteJournalMode());
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"WEBSITE_SITE_NAME", "WEBSITE_INSTANCE_ID"})
+    void onAzureAppServiceSqliteUsesTheRollbackJournalWithAnExclusiveLock(String variable) {
+        AppConfig config = AppConfig.from(Map.of(variable, "vt-batch-search-prod"));
+
+        assertEquals(SqliteJournalMode.DELETE, config.sqliteJournalMode());
+        assertTrue(config.toString().contains("sqliteJournalMode=DELETE"), config.toString());
+    }
+
+    @Test
+    void anExplicitJournalModeWinsOnAppServiceAndCaseDoesNotMatter() {
+        assertEquals(SqliteJournalMode.WAL,
+                AppConfig.from(Map.of("WEBSITE_SITE_NAME", "vt", "SQLITE_JOURNAL_MODE", "wal")).sqliteJournalMode());
+        assertEquals(SqliteJournalMode.DELETE,
+                AppConfig.from(Map.of("SQLITE_JOURNAL_MODE", " DELETE ")).sqliteJournalMode());
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"TRUNCATE", "MEMORY", "OFF", "wal2", "EXCLUSIVE"})
+    void anUnknownJournalModeStopsTheStartNamingTheAllowedValues(String value) {
+        InvalidConfigException e = invalid(Map.of("SQLITE_JOURNAL_MODE", value));
+
+        assertEquals(1, e.problems().size(), e.getMessage());
+        assertTrue(e.getMessage().contains("SQLITE_JOURNAL_MODE must be one of [WAL, DELETE], got '" + value + "'"),
+                e.getMessage());
     }
 }

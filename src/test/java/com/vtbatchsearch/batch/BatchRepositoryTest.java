@@ -10,6 +10,7 @@ import com.vtbatchsearch.lookup.FileReport;
 import com.vtbatchsearch.lookup.LookupRepository;
 import com.vtbatchsearch.lookup.LookupRepository.LookupState;
 import com.vtbatchsearch.store.Database;
+import com.vtbatchsearch.store.SqliteJournalMode;
 import com.vtbatchsearch.testing.PostgresDatabase;
 import java.nio.file.Path;
 import java.security.MessageDigest;
@@ -37,14 +38,17 @@ import org.junit.jupiter.params.Parameter;
 import org.junit.jupiter.params.ParameterizedClass;
 import org.junit.jupiter.params.provider.EnumSource;
 
-/** Every repository against both engines: the SQLite file and a PostgreSQL database. */
+/**
+ * Every repository against each engine: the SQLite file in WAL mode, the SQLite file as on a network
+ * share (rollback journal, exclusive lock, one connection), and a PostgreSQL database.
+ */
 @ParameterizedClass(name = "{0}")
 @EnumSource(BatchRepositoryTest.Engine.class)
 class BatchRepositoryTest {
     private static final Instant T0 = Instant.parse("2024-05-01T10:00:00Z");
     private static final Freshness FRESHNESS = new Freshness(Duration.ofDays(7), Duration.ofHours(24));
 
-    enum Engine { SQLITE, POSTGRESQL }
+    enum Engine { SQLITE, SQLITE_EXCLUSIVE, POSTGRESQL }
 
     private static PostgresDatabase postgres;
 
@@ -70,6 +74,7 @@ class BatchRepositoryTest {
     void open() {
         database = switch (engine) {
             case SQLITE -> Database.openSqlite(dataDir);
+            case SQLITE_EXCLUSIVE -> Database.openSqlite(dataDir, SqliteJournalMode.DELETE);
             case POSTGRESQL -> {
                 if (postgres == null) {
                     postgres = PostgresDatabase.create();

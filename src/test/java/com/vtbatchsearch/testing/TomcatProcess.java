@@ -30,7 +30,7 @@ public final class TomcatProcess implements AutoCloseable {
     private static final List<String> APP_SETTINGS = List.of("VT_API_KEY", "VT_BASE_URL", "VT_REQUESTS_PER_MINUTE",
             "VT_REQUESTS_PER_DAY", "VT_TIMEOUT_SECONDS", "VT_MAX_ATTEMPTS", "VT_RETRY_BASE_MS", "REDIS_URL",
             "DATA_DIR", "DB_URL", "DB_USER", "DB_PASSWORD", "MAX_UPLOAD_MB", "MAX_HASHES_PER_BATCH",
-            "WEBSITE_SITE_NAME", "WEBSITE_INSTANCE_ID", "CATALINA_OPTS", "JAVA_OPTS");
+            "WEBSITE_SITE_NAME", "WEBSITE_INSTANCE_ID", "SQLITE_JOURNAL_MODE", "CATALINA_OPTS", "JAVA_OPTS");
     private static final Duration START_TIMEOUT = Duration.ofSeconds(90);
 
     private final String name;
