@@ -54,7 +54,7 @@ public final class AppListener implements ServletContextListener {
         addSecurityFilters(context, config);
         context.addServlet("home", new HomeServlet(limits)).addMapping("");
         context.addServlet("upload", new UploadServlet(limits, app.batches(), throttle)).addMapping("/upload");
-        context.addServlet("report", new ReportServlet(app.batches())).addMapping("/report/*");
+        context.addServlet("report", new ReportServlet(app.batches(), throttle)).addMapping("/report/*");
         context.addServlet("api-batches", new ApiBatchesServlet(limits, app.batches(), json, throttle))
                 .addMapping("/api/batches", "/api/batches/*");
         context.addServlet("health", new HealthServlet(app.database().isPostgres() ? "postgresql" : "sqlite",

@@ -24,6 +24,13 @@ public final class BatchRepository {
             WHERE hash = ? AND refresh = 0
               AND ((status = 'done' AND updated_at < ?) OR (status = 'not_found' AND updated_at < ?))""";
 
+    /** The batch's stale answers not being refreshed yet: those a refresh would look up again. */
+    private static final String STALE_ITEMS = """
+
+            FROM batch_items i JOIN lookups l ON l.hash = i.hash
+            WHERE i.batch_id = ? AND l.refresh = 0
+              AND ((l.status = 'done' AND l.updated_at < ?) OR (l.status = 'not_found' AND l.updated_at < ?))""";
+
     private final Database database;
     private final Freshness freshness;
     private final int exportChunk;
@@ -111,11 +118,7 @@ public final class BatchRepository {
     public List<String> requestRefresh(String id, Instant now) {
         try (Connection c = database.connection()) {
             c.setAutoCommit(false);
-            try (PreparedStatement stale = c.prepareStatement("""
-                    SELECT i.hash FROM batch_items i JOIN lookups l ON l.hash = i.hash
-                    WHERE i.batch_id = ? AND l.refresh = 0
-                      AND ((l.status = 'done' AND l.updated_at < ?) OR (l.status = 'not_found' AND l.updated_at < ?))
-                    ORDER BY i.position""");
+            try (PreparedStatement stale = c.prepareStatement("SELECT i.hash" + STALE_ITEMS + " ORDER BY i.position");
                     PreparedStatement mark = c.prepareStatement(MARK_STALE_FOR_REFRESH)) {
                 long resultCutoff = freshness.resultCutoff(now).toEpochMilli();
                 long notFoundCutoff = freshness.notFoundCutoff(now).toEpochMilli();
@@ -143,6 +146,22 @@ public final class BatchRepository {
             }
         } catch (SQLException e) {
             throw new StoreException("cannot refresh batch " + id, e);
+        }
+    }
+
+    /** How many lookups {@link #requestRefresh} would queue for the batch now. */
+    public int countStale(String id, Instant now) {
+        try (Connection c = database.connection();
+                PreparedStatement s = c.prepareStatement("SELECT COUNT(*)" + STALE_ITEMS)) {
+            s.setString(1, id);
+            s.setLong(2, freshness.resultCutoff(now).toEpochMilli());
+            s.setLong(3, freshness.notFoundCutoff(now).toEpochMilli());
+            try (ResultSet r = s.executeQuery()) {
+                r.next();
+                return r.getInt(1);
+            }
+        } catch (SQLException e) {
+            throw new StoreException("cannot count the stale answers of batch " + id, e);
         }
     }
 
@@ -223,7 +242,8 @@ public final class BatchRepository {
                           SUM(CASE WHEN l.status = 'error' THEN 1 ELSE 0 END),
                           SUM(CASE WHEN f.malicious > 0 THEN 1 ELSE 0 END),
                           SUM(CASE WHEN f.malicious = 0 AND f.suspicious > 0 THEN 1 ELSE 0 END),
-                          SUM(CASE WHEN f.malicious = 0 AND f.suspicious = 0 THEN 1 ELSE 0 END)
+                          SUM(CASE WHEN f.malicious = 0 AND f.suspicious = 0 THEN 1 ELSE 0 END),
+                          SUM(l.refresh)
                         FROM batch_items i
                         JOIN lookups l ON l.hash = i.hash
                         LEFT JOIN files f ON l.status = 'done' AND f.sha256 = l.sha256
@@ -233,7 +253,7 @@ public final class BatchRepository {
                 r.next();
                 int pending = r.getInt(1);
                 return new BatchCounts(batch.getFound(), batch.getUnique(), batch.getUnique() - pending, pending,
-                        r.getInt(2), r.getInt(3), r.getInt(4), r.getInt(5), r.getInt(6));
+                        r.getInt(2), r.getInt(3), r.getInt(4), r.getInt(5), r.getInt(6), r.getInt(7));
             }
         } catch (SQLException e) {
             throw new StoreException("cannot count batch " + batch.getId(), e);

@@ -126,6 +126,14 @@ public final class BatchService {
         });
     }
 
+    /**
+     * How many lookups {@link #refreshStale} would queue for the batch now, so the caller can charge them
+     * first; empty for an unknown batch.
+     */
+    public Optional<Integer> staleLookups(String id) {
+        return find(id).map(batch -> batches.countStale(batch.getId(), clock.instant()));
+    }
+
     private void enqueue(String id, List<String> hashes) {
         // After the commit: should queueing fail, the database still says open and the queue
         // maintenance puts them back.

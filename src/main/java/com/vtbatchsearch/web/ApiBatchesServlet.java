@@ -61,12 +61,22 @@ public final class ApiBatchesServlet extends HttpServlet {
     protected void doPost(HttpServletRequest request, HttpServletResponse response) throws IOException {
         String[] path = PathIds.segments(request.getPathInfo());
         if (path.length == 2 && "refresh".equals(path[1])) {
-            Optional<Integer> queued = batches.refreshStale(path[0]);
-            if (queued.isEmpty()) {
+            Optional<Integer> stale = batches.staleLookups(path[0]);
+            if (stale.isEmpty()) {
                 Views.jsonError(response, json, HttpServletResponse.SC_NOT_FOUND, "No such batch.");
                 return;
             }
-            Views.json(response, json, HttpServletResponse.SC_ACCEPTED, java.util.Map.of("queued", queued.get()));
+            int queued;
+            try (UploadThrottle.Ticket ticket = throttle.admitRefresh(request.getRemoteAddr())) {
+                ticket.spendNewHashes(stale.get());
+                queued = batches.refreshStale(path[0]).orElse(0);
+                ticket.commit();
+            } catch (UploadRejectedException e) {
+                UploadThrottle.addRetryAfter(response, e);
+                Views.jsonError(response, json, e.status(), e.getMessage());
+                return;
+            }
+            Views.json(response, json, HttpServletResponse.SC_ACCEPTED, java.util.Map.of("queued", queued));
             return;
         }
         if (path.length != 0) {

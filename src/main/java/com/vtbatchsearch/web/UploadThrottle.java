@@ -16,8 +16,9 @@ import java.util.Map;
 /**
  * Per-client upload budget, so that one client cannot flood the instance or spend the owner's
  * VirusTotal quota: at most {@code batchesPerHour} batches in any sliding hour and at most
- * {@code newHashesPerDay} newly queued lookups (hashes not answered or pending already) in any sliding
- * 24 hours. A client is its remote address. Counts live in this instance's memory: a restart forgets
+ * {@code newHashesPerDay} newly queued lookups (hashes not answered or pending already, and stale answers
+ * a refresh looks up again) in any sliding 24 hours. A client is its remote address. Counts live in this
+ * instance's memory: a restart forgets
  * them and several instances count separately.
  *
  * <p>A batch first takes a slot with {@link #admit}, before anything is read; once the hashes are
@@ -56,9 +57,10 @@ public final class UploadThrottle {
         }
     }
 
-    /** One batch's claim on its client's budget. */
+    /** One batch's (or one refresh's) claim on its client's budget. */
     public final class Ticket implements AutoCloseable {
         private final String client;
+        /** When the batch slot was taken; null for a refresh, which takes none. */
         private final Instant at;
         private Spent spent;
         private boolean committed;
@@ -77,10 +79,12 @@ public final class UploadThrottle {
                 long used = usage.newHashesToday();
                 if (count > 0 && used + count > newHashesPerDay) {
                     Duration wait = count > newHashesPerDay ? DAY : usage.untilRoomFor(count, newHashesPerDay, now);
-                    throw throttled("This upload would queue " + count + " new lookups; your address may queue "
-                            + newHashesPerDay + " a day and has " + Math.max(0, newHashesPerDay - used) + " left. "
-                            + (count > newHashesPerDay ? "Split it into smaller files and upload them over several days."
-                            : "Come back after " + TIME.format(now.plus(wait)) + "."), wait);
+                    throw throttled("This " + (at == null ? "refresh" : "upload") + " would queue " + count
+                            + " new lookups; your address may queue " + newHashesPerDay + " a day and has "
+                            + Math.max(0, newHashesPerDay - used) + " left. " + (count <= newHashesPerDay
+                            ? "Come back after " + TIME.format(now.plus(wait)) + "."
+                            : at == null ? "Upload the stale hashes again in smaller files over several days."
+                            : "Split it into smaller files and upload them over several days."), wait);
                 }
                 spent = new Spent(now, count);
                 usage.hashes.addLast(spent);
@@ -100,7 +104,9 @@ public final class UploadThrottle {
             synchronized (UploadThrottle.this) {
                 Usage usage = clients.get(client);
                 if (usage != null) {
-                    usage.batches.removeLastOccurrence(at);
+                    if (at != null) {
+                        usage.batches.removeLastOccurrence(at);
+                    }
                     if (spent != null) {
                         usage.hashes.removeLastOccurrence(spent);
                     }
@@ -124,6 +130,14 @@ public final class UploadThrottle {
         }
         usage.batches.addLast(now);
         return new Ticket(client, now);
+    }
+
+    /**
+     * A claim for a refresh of stale answers: it takes no batch slot, but the lookups it queues are new
+     * lookups like an upload's and are charged to the same daily budget through {@link Ticket#spendNewHashes}.
+     */
+    public Ticket admitRefresh(String client) {
+        return new Ticket(client, null);
     }
 
     /** Adds {@code Retry-After} to the answer when {@code rejection} is a throttling one. */
