@@ -19,7 +19,11 @@ import jakarta.servlet.ServletContext;
 import jakarta.servlet.ServletContextEvent;
 import jakarta.servlet.ServletContextListener;
 import jakarta.servlet.annotation.WebListener;
+import java.sql.Driver;
+import java.sql.DriverManager;
+import java.sql.SQLException;
 import java.time.Clock;
+import java.util.Collections;
 import java.util.EnumSet;
 import java.util.logging.Logger;
 
@@ -84,6 +88,25 @@ public final class AppListener implements ServletContextListener {
     public void contextDestroyed(ServletContextEvent event) {
         if (app != null) {
             app.close();
+        }
+        deregisterDrivers(AppListener.class.getClassLoader());
+    }
+
+    /**
+     * Deregisters the JDBC drivers that {@code webapp} loaded (SQLite's and PostgreSQL's register themselves
+     * when first loaded): DriverManager would otherwise keep them, and through them the whole class loader
+     * of an undeployed app. Drivers of the container or of another app are left alone.
+     */
+    static void deregisterDrivers(ClassLoader webapp) {
+        for (Driver driver : Collections.list(DriverManager.getDrivers())) {
+            if (driver.getClass().getClassLoader() != webapp) {
+                continue;
+            }
+            try {
+                DriverManager.deregisterDriver(driver);
+            } catch (SQLException | SecurityException e) {
+                LOG.warning(() -> "JDBC driver " + driver.getClass().getName() + " not deregistered: " + e);
+            }
         }
     }
 }

@@ -3,6 +3,7 @@ package com.vtbatchsearch.app;
 import com.vtbatchsearch.batch.BatchRepository;
 import com.vtbatchsearch.batch.BatchService;
 import com.vtbatchsearch.batch.Freshness;
+import com.vtbatchsearch.lookup.CallLogPruner;
 import com.vtbatchsearch.lookup.CallLogRepository;
 import com.vtbatchsearch.lookup.LocalRateLimiter;
 import com.vtbatchsearch.lookup.LookupRepository;
@@ -25,6 +26,9 @@ import java.util.ArrayList;
 import java.util.Deque;
 import java.util.List;
 import java.util.UUID;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.logging.Logger;
 import redis.clients.jedis.JedisPooled;
 
@@ -38,6 +42,7 @@ public final class Application implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(Application.class.getName());
     private static final Duration WORKER_STOP_TIMEOUT = Duration.ofSeconds(8);
     private static final Duration MAINTENANCE_INTERVAL = Duration.ofSeconds(15);
+    private static final Duration HOUSEKEEPING_INTERVAL = Duration.ofHours(1);
 
     private final AppConfig config;
     private final Deque<AutoCloseable> toClose = new ArrayDeque<>();
@@ -83,6 +88,12 @@ public final class Application implements AutoCloseable {
         BatchRepository batchRepository = new BatchRepository(database, freshness);
         LookupRepository lookupRepository = new LookupRepository(database);
         CallLogRepository callLog = new CallLogRepository(database);
+        scheduleHousekeeping(new CallLogPruner(callLog, clock));
+        if (database.isPostgres() && redis == null) {
+            LOG.warning("DB_URL names a PostgreSQL database but REDIS_URL is not set: this instance keeps its queue "
+                    + "and rate limit in process. Run several instances on one database only with a shared Redis, "
+                    + "or they look the same hashes up (and pay for them) once each and exceed the shared quota.");
+        }
 
         if (config.vtApiKey().isPresent()) {
             limiter = redis == null
@@ -110,6 +121,17 @@ public final class Application implements AutoCloseable {
         batchService = new BatchService(batchRepository, queue, limiter, clock);
     }
 
+    /** Runs the call log's pruning now and then hourly on a daemon thread of its own, with Redis or without. */
+    private void scheduleHousekeeping(Runnable pruneCallLog) {
+        ScheduledExecutorService housekeeping = Executors.newSingleThreadScheduledExecutor(task -> {
+            Thread thread = new Thread(task, "vt-batch-search-housekeeping");
+            thread.setDaemon(true);
+            return thread;
+        });
+        toClose.push(housekeeping::shutdownNow);
+        housekeeping.scheduleWithFixedDelay(pruneCallLog, 0, HOUSEKEEPING_INTERVAL.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
     private void startWorkers(LookupRepository lookupRepository, VirusTotalClient client, Clock clock) {
         LookupWorker.Settings settings = LookupWorker.Settings.defaults(Duration.ofSeconds(config.vtTimeoutSeconds()),
                 Duration.ofMillis(config.vtRetryBaseMillis()), config.vtMaxAttempts());
@@ -132,7 +154,7 @@ public final class Application implements AutoCloseable {
      */
     private static List<Instant> callHistory(CallLogRepository callLog, Instant now) {
         try {
-            callLog.deleteBefore(now.minus(Duration.ofDays(2)));
+            callLog.deleteBefore(now.minus(CallLogPruner.KEEP));
             return callLog.since(now.minus(Duration.ofDays(1)));
         } catch (RuntimeException e) {
             LOG.warning(() -> "the VirusTotal call log cannot be read (" + describe(e)

@@ -46,11 +46,12 @@ public final class CallLogRepository {
         return calls;
     }
 
-    public void deleteBefore(Instant before) {
+    /** Deletes the calls made before {@code before}; answers how many. */
+    public int deleteBefore(Instant before) {
         try (Connection c = database.connection();
                 PreparedStatement s = c.prepareStatement("DELETE FROM api_calls WHERE called_at < ?")) {
             s.setLong(1, before.toEpochMilli());
-            s.executeUpdate();
+            return s.executeUpdate();
         } catch (SQLException e) {
             throw new StoreException("cannot prune the VirusTotal call log", e);
         }
