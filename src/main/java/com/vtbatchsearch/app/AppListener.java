@@ -89,13 +89,15 @@ public final class AppListener implements ServletContextListener {
         if (app != null) {
             app.close();
         }
-        deregisterDrivers(AppListener.class.getClassLoader());
+        // The container calls listeners with the web app's own class loader as the context loader.
+        deregisterDrivers(Thread.currentThread().getContextClassLoader());
     }
 
     /**
-     * Deregisters the JDBC drivers that {@code webapp} loaded (SQLite's and PostgreSQL's register themselves
-     * when first loaded): DriverManager would otherwise keep them, and through them the whole class loader
-     * of an undeployed app. Drivers of the container or of another app are left alone.
+     * Deregisters the JDBC drivers that {@code webapp} loaded itself (SQLite's and PostgreSQL's register
+     * themselves when first loaded): DriverManager would otherwise keep them, and through them the whole
+     * class loader of an undeployed app. Drivers that a parent loader (the container, a test's class path)
+     * or another app loaded are left alone.
      */
     static void deregisterDrivers(ClassLoader webapp) {
         for (Driver driver : Collections.list(DriverManager.getDrivers())) {
