@@ -657,9 +657,14 @@ class BatchRepositoryTest {
         assertEquals(List.of(false, false, false, false),
                 batches.items(id).stream().map(BatchItem::isRefreshing).toList(), "nothing refreshes by itself");
 
+        assertEquals(2, batches.countStale(id, now), "what a refresh would queue, to charge it first");
+        assertEquals(0, batches.counts(batches.find(id).orElseThrow()).getRefreshing());
+
         List<String> marked = batches.requestRefresh(id, now);
 
         assertEquals(List.of(stale, staleMissing), marked, "the pending hash is queued already");
+        assertEquals(0, batches.countStale(id, now), "being refreshed: nothing more to charge");
+        assertEquals(2, batches.counts(batches.find(id).orElseThrow()).getRefreshing());
         assertEquals(List.of(), batches.requestRefresh(id, now), "a second request marks nothing new");
         assertTrue(lookups.find(stale).orElseThrow().refresh());
         assertFalse(lookups.find(fresh).orElseThrow().refresh());
