@@ -370,7 +370,8 @@
           sizeFactor = 1 + Math.floor(batch.counts.unique / 10000);
           render(batch);
           keepAddressInStep(params);
-          schedule(batch.status !== 'done');
+          // Refreshed answers arrive while the batch counts as done: keep asking until they are in.
+          schedule(batch.status !== 'done' || batch.counts.refreshing > 0);
         })
         .catch(function () {
           if (mine !== sequence) {
@@ -415,7 +416,9 @@
       document.getElementById('count-done').textContent = formatNumber(c.done);
       document.getElementById('count-total').textContent = formatNumber(c.unique);
       document.getElementById('percent-done').textContent = c.percentDone;
-      setStatus(batch.status === 'done' ? 'all lookups done' : eta(batch.etaSeconds) + toGo(batch.progress));
+      setStatus(batch.status !== 'done' ? eta(batch.etaSeconds) + toGo(batch.progress)
+        : c.refreshing > 0 ? 'looking up ' + formatNumber(c.refreshing) + ' stale answers again'
+        : 'all lookups done');
       VERDICT_ORDER.forEach(function (v) {
         var id = v === 'not_found' ? 'count-not-found' : v === 'error' ? 'count-errors' : 'count-' + v;
         document.getElementById(id).textContent = formatNumber(c[COUNT_FIELD[v]]);

@@ -84,6 +84,9 @@
           </c:forEach>
         </select>
       </label>
+      <%-- Without script the form is how filters change: it keeps the sort the page shows. --%>
+      <c:if test="${query.sortKey != 'position'}"><input type="hidden" name="sort" value="<c:out value='${query.sortKey}'/>"></c:if>
+      <c:if test="${query.descending}"><input type="hidden" name="dir" value="desc"></c:if>
       <button type="submit" id="apply-filters">Apply</button>
       <p class="exports">Download every row:
         <a id="export-csv" href="${api}?format=csv" download>CSV</a> ·
@@ -92,6 +95,9 @@
     <%-- Only when this page shows stale answers. --%>
     <c:set var="anyStale" value="false"/>
     <c:forEach var="item" items="${report.items}"><c:if test="${item.stale}"><c:set var="anyStale" value="true"/></c:if></c:forEach>
+    <c:if test="${not empty error}">
+    <p id="refresh-error" class="error" role="alert"><c:out value="${error}"/></p>
+    </c:if>
     <c:if test="${anyStale}">
     <form class="refresh" method="post" action="${ctx}/report/${report.batch.id}/refresh">
       <input type="hidden" name="csrf" value="<c:out value='${csrf.token}'/>">
@@ -144,6 +150,8 @@
           <c:param name="limit" value="${query.limit}"/>
           <c:if test="${not empty query.verdictKey}"><c:param name="verdict" value="${query.verdictKey}"/></c:if>
           <c:if test="${query.text != null}"><c:param name="q" value="${query.text}"/></c:if>
+          <c:if test="${query.sortKey != 'position'}"><c:param name="sort" value="${query.sortKey}"/></c:if>
+          <c:if test="${query.descending}"><c:param name="dir" value="desc"/></c:if>
         </c:url>
         <a id="page-prev" class="button secondary" href="<c:out value='${prevUrl}'/>">&#x2190; Previous</a>
       </c:if>
@@ -153,6 +161,8 @@
           <c:param name="limit" value="${query.limit}"/>
           <c:if test="${not empty query.verdictKey}"><c:param name="verdict" value="${query.verdictKey}"/></c:if>
           <c:if test="${query.text != null}"><c:param name="q" value="${query.text}"/></c:if>
+          <c:if test="${query.sortKey != 'position'}"><c:param name="sort" value="${query.sortKey}"/></c:if>
+          <c:if test="${query.descending}"><c:param name="dir" value="desc"/></c:if>
         </c:url>
         <a id="page-next" class="button secondary" href="<c:out value='${nextUrl}'/>">Next &#x2192;</a>
       </c:if>

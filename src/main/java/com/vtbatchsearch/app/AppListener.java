@@ -20,7 +20,11 @@ import jakarta.servlet.ServletContext;
 import jakarta.servlet.ServletContextEvent;
 import jakarta.servlet.ServletContextListener;
 import jakarta.servlet.annotation.WebListener;
+import java.sql.Driver;
+import java.sql.DriverManager;
+import java.sql.SQLException;
 import java.time.Clock;
+import java.util.Collections;
 import java.util.EnumSet;
 import java.util.logging.Logger;
 
@@ -55,7 +59,7 @@ public final class AppListener implements ServletContextListener {
         addSecurityFilters(context, config);
         context.addServlet("home", new HomeServlet(limits)).addMapping("");
         context.addServlet("upload", new UploadServlet(limits, app.batches(), throttle)).addMapping("/upload");
-        context.addServlet("report", new ReportServlet(app.batches())).addMapping("/report/*");
+        context.addServlet("report", new ReportServlet(app.batches(), throttle)).addMapping("/report/*");
         context.addServlet("api-batches", new ApiBatchesServlet(limits, app.batches(), json, throttle))
                 .addMapping("/api/batches", "/api/batches/*");
         context.addServlet("health", new HealthServlet(app.database().isPostgres() ? "postgresql" : "sqlite",
@@ -86,6 +90,27 @@ public final class AppListener implements ServletContextListener {
     public void contextDestroyed(ServletContextEvent event) {
         if (app != null) {
             app.close();
+        }
+        // The container calls listeners with the web app's own class loader as the context loader.
+        deregisterDrivers(Thread.currentThread().getContextClassLoader());
+    }
+
+    /**
+     * Deregisters the JDBC drivers that {@code webapp} loaded itself (SQLite's and PostgreSQL's register
+     * themselves when first loaded): DriverManager would otherwise keep them, and through them the whole
+     * class loader of an undeployed app. Drivers that a parent loader (the container, a test's class path)
+     * or another app loaded are left alone.
+     */
+    static void deregisterDrivers(ClassLoader webapp) {
+        for (Driver driver : Collections.list(DriverManager.getDrivers())) {
+            if (driver.getClass().getClassLoader() != webapp) {
+                continue;
+            }
+            try {
+                DriverManager.deregisterDriver(driver);
+            } catch (SQLException | SecurityException e) {
+                LOG.warning(() -> "JDBC driver " + driver.getClass().getName() + " not deregistered: " + e);
+            }
         }
     }
 }

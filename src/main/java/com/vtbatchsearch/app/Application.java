@@ -4,6 +4,7 @@ import com.vtbatchsearch.batch.BatchExpiry;
 import com.vtbatchsearch.batch.BatchRepository;
 import com.vtbatchsearch.batch.BatchService;
 import com.vtbatchsearch.batch.Freshness;
+import com.vtbatchsearch.lookup.CallLogPruner;
 import com.vtbatchsearch.lookup.CallLogRepository;
 import com.vtbatchsearch.lookup.LocalRateLimiter;
 import com.vtbatchsearch.lookup.LookupRepository;
@@ -53,6 +54,7 @@ public final class Application implements AutoCloseable {
      * anything that may be down, so the app answers /health within seconds whatever is missing.
      */
     private static final Duration START_PROBE = Duration.ofSeconds(1);
+    private static final Duration HOUSEKEEPING_INTERVAL = Duration.ofHours(1);
 
     private final AppConfig config;
     private final Deque<AutoCloseable> toClose = new ArrayDeque<>();
@@ -102,6 +104,12 @@ public final class Application implements AutoCloseable {
         BatchRepository batchRepository = new BatchRepository(database, freshness);
         LookupRepository lookupRepository = new LookupRepository(database);
         CallLogRepository callLog = new CallLogRepository(database);
+        scheduleHousekeeping(new CallLogPruner(callLog, clock));
+        if (database.isPostgres() && redis == null) {
+            LOG.warning("DB_URL names a PostgreSQL database but REDIS_URL is not set: this instance keeps its queue "
+                    + "and rate limit in process. Run several instances on one database only with a shared Redis, "
+                    + "or they look the same hashes up (and pay for them) once each and exceed the shared quota.");
+        }
 
         if (config.vtApiKey().isPresent()) {
             limiter = redis == null
@@ -144,6 +152,17 @@ public final class Application implements AutoCloseable {
             }
         });
         scheduler.scheduleWithFixedDelay(expiry, 0, EXPIRY_INTERVAL.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    /** Runs the call log's pruning now and then hourly on a daemon thread of its own, with Redis or without. */
+    private void scheduleHousekeeping(Runnable pruneCallLog) {
+        ScheduledExecutorService housekeeping = Executors.newSingleThreadScheduledExecutor(task -> {
+            Thread thread = new Thread(task, "vt-batch-search-housekeeping");
+            thread.setDaemon(true);
+            return thread;
+        });
+        toClose.push(housekeeping::shutdownNow);
+        housekeeping.scheduleWithFixedDelay(pruneCallLog, 0, HOUSEKEEPING_INTERVAL.toMillis(), TimeUnit.MILLISECONDS);
     }
 
     private void startWorkers(LookupRepository lookupRepository, VirusTotalClient client, Clock clock) {
@@ -192,7 +211,7 @@ public final class Application implements AutoCloseable {
             return List.of();
         }
         try {
-            callLog.deleteBefore(now.minus(Duration.ofDays(2)));
+            callLog.deleteBefore(now.minus(CallLogPruner.KEEP));
             return callLog.since(now.minus(Duration.ofDays(1)));
         } catch (RuntimeException e) {
             LOG.warning(() -> "the VirusTotal call log cannot be read (" + describe(e)

@@ -14,9 +14,15 @@ public final class BatchCounts {
     private final int malicious;
     private final int suspicious;
     private final int clean;
+    private final int refreshing;
 
     public BatchCounts(long found, int unique, int done, int pending, int notFound, int errors,
             int malicious, int suspicious, int clean) {
+        this(found, unique, done, pending, notFound, errors, malicious, suspicious, clean, 0);
+    }
+
+    public BatchCounts(long found, int unique, int done, int pending, int notFound, int errors,
+            int malicious, int suspicious, int clean, int refreshing) {
         this.found = found;
         this.unique = unique;
         this.done = done;
@@ -26,6 +32,7 @@ public final class BatchCounts {
         this.malicious = malicious;
         this.suspicious = suspicious;
         this.clean = clean;
+        this.refreshing = refreshing;
     }
 
     public long getFound() {
@@ -64,6 +71,11 @@ public final class BatchCounts {
     /** Found on VirusTotal with no malicious and no suspicious verdict. */
     public int getClean() {
         return clean;
+    }
+
+    /** Stale answers being looked up again; counted in their verdicts, not in {@link #getPending()}. */
+    public int getRefreshing() {
+        return refreshing;
     }
 
     public int getPercentDone() {

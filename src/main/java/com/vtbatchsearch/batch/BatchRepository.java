@@ -25,12 +25,26 @@ public final class BatchRepository {
             WHERE hash = ? AND refresh = 0
               AND ((status = 'done' AND updated_at < ?) OR (status = 'not_found' AND updated_at < ?))""";
 
+    /** The batch's stale answers not being refreshed yet: those a refresh would look up again. */
+    private static final String STALE_ITEMS = """
+
+            FROM batch_items i JOIN lookups l ON l.hash = i.hash
+            WHERE i.batch_id = ? AND l.refresh = 0
+              AND ((l.status = 'done' AND l.updated_at < ?) OR (l.status = 'not_found' AND l.updated_at < ?))""";
+
     private final Database database;
     private final Freshness freshness;
+    private final int exportChunk;
 
     public BatchRepository(Database database, Freshness freshness) {
+        this(database, freshness, EXPORT_CHUNK);
+    }
+
+    /** With exports read {@code exportChunk} rows per query; tests use small chunks to cross many boundaries. */
+    BatchRepository(Database database, Freshness freshness, int exportChunk) {
         this.database = database;
         this.freshness = freshness;
+        this.exportChunk = exportChunk;
     }
 
     /**
@@ -126,11 +140,7 @@ public final class BatchRepository {
         long notFoundCutoff = freshness.notFoundCutoff(now).toEpochMilli();
         return database.inTransaction("cannot refresh batch " + id, c -> {
             List<String> marked = new ArrayList<>();
-            try (PreparedStatement stale = c.prepareStatement("""
-                    SELECT i.hash FROM batch_items i JOIN lookups l ON l.hash = i.hash
-                    WHERE i.batch_id = ? AND l.refresh = 0
-                      AND ((l.status = 'done' AND l.updated_at < ?) OR (l.status = 'not_found' AND l.updated_at < ?))
-                    ORDER BY i.position""")) {
+            try (PreparedStatement stale = c.prepareStatement("SELECT i.hash" + STALE_ITEMS + " ORDER BY i.position")) {
                 stale.setString(1, id);
                 stale.setLong(2, resultCutoff);
                 stale.setLong(3, notFoundCutoff);
@@ -145,6 +155,22 @@ public final class BatchRepository {
             markStale(c, sorted, resultCutoff, notFoundCutoff);
             return marked;
         });
+    }
+
+    /** How many lookups {@link #requestRefresh} would queue for the batch now. */
+    public int countStale(String id, Instant now) {
+        try (Connection c = database.connection();
+                PreparedStatement s = c.prepareStatement("SELECT COUNT(*)" + STALE_ITEMS)) {
+            s.setString(1, id);
+            s.setLong(2, freshness.resultCutoff(now).toEpochMilli());
+            s.setLong(3, freshness.notFoundCutoff(now).toEpochMilli());
+            try (ResultSet r = s.executeQuery()) {
+                r.next();
+                return r.getInt(1);
+            }
+        } catch (SQLException e) {
+            throw new StoreException("cannot count the stale answers of batch " + id, e);
+        }
     }
 
     private static List<String> openHashes(Connection c, String id) throws SQLException {
@@ -248,7 +274,8 @@ public final class BatchRepository {
                           SUM(CASE WHEN l.status = 'error' THEN 1 ELSE 0 END),
                           SUM(CASE WHEN f.malicious > 0 THEN 1 ELSE 0 END),
                           SUM(CASE WHEN f.malicious = 0 AND f.suspicious > 0 THEN 1 ELSE 0 END),
-                          SUM(CASE WHEN f.malicious = 0 AND f.suspicious = 0 THEN 1 ELSE 0 END)
+                          SUM(CASE WHEN f.malicious = 0 AND f.suspicious = 0 THEN 1 ELSE 0 END),
+                          SUM(l.refresh)
                         FROM batch_items i
                         JOIN lookups l ON l.hash = i.hash
                         LEFT JOIN files f ON l.status = 'done' AND f.sha256 = l.sha256
@@ -258,7 +285,7 @@ public final class BatchRepository {
                 r.next();
                 int pending = r.getInt(1);
                 return new BatchCounts(batch.getFound(), batch.getUnique(), batch.getUnique() - pending, pending,
-                        r.getInt(2), r.getInt(3), r.getInt(4), r.getInt(5), r.getInt(6));
+                        r.getInt(2), r.getInt(3), r.getInt(4), r.getInt(5), r.getInt(6), r.getInt(7));
             }
         } catch (SQLException e) {
             throw new StoreException("cannot count batch " + batch.getId(), e);
@@ -278,38 +305,73 @@ public final class BatchRepository {
     }
 
     /**
-     * Hands the items a query asks for to {@code consumer} one by one as they are read, for exports. In
-     * upload order the rows are read in chunks, each on a connection of its own, so a slow download
-     * holds neither a pooled connection nor a read transaction (which would stop SQLite's WAL
-     * checkpoints) between chunks; other orders need the whole sort and are read in one go.
+     * Hands the items a query asks for to {@code consumer} one by one, for exports. Rows are read in
+     * chunks ({@link #EXPORT_CHUNK} rows), each chunk by a query of its own on a connection that is back in the
+     * pool before {@code consumer} sees a row: a client that reads slowly, or stops reading, holds neither
+     * a pooled connection nor a read transaction (which would stop SQLite's WAL checkpoints). Each chunk
+     * starts after the sort key and position of the last row of the one before (keyset paging), so rows
+     * that tie on the sort key come once each, in upload order, across chunk boundaries.
+     *
+     * @throws StoreException when a chunk cannot be read; the rows handed over before stay handed over
      */
     public void forEachItem(String batchId, ItemQuery query, Consumer<BatchItem> consumer) {
-        if (query.isPaged() || query.sort() != ItemQuery.Sort.POSITION) {
+        if (query.isPaged()) {
             List<Object> arguments = new ArrayList<>();
-            String sql = ITEM_COLUMNS + FROM_ITEMS + where(batchId, query, arguments) + orderBy(query)
-                    + (query.isPaged() ? " LIMIT " + query.limit() + " OFFSET " + query.offset() : "");
-            read(batchId, sql, arguments, consumer);
+            String sql = itemColumns(query) + FROM_ITEMS + where(batchId, query, arguments) + orderBy(query)
+                    + " LIMIT " + query.limit() + " OFFSET " + query.offset();
+            List<BatchItem> page = new ArrayList<>(query.limit());
+            read(batchId, sql, arguments, page);
+            page.forEach(consumer);
             return;
         }
-        long after = query.descending() ? Long.MAX_VALUE : -1;
+        Cursor after = null;
         while (true) {
             List<Object> arguments = new ArrayList<>();
-            String sql = ITEM_COLUMNS + FROM_ITEMS + where(batchId, query, arguments)
-                    + (query.descending() ? " AND i.position < ?" : " AND i.position > ?") + orderBy(query)
-                    + " LIMIT " + EXPORT_CHUNK;
-            arguments.add(after);
-            List<BatchItem> chunk = new ArrayList<>(EXPORT_CHUNK);
-            after = read(batchId, sql, arguments, chunk::add);
+            String sql = itemColumns(query) + FROM_ITEMS + where(batchId, query, arguments)
+                    + after(query, after, arguments) + orderBy(query) + " LIMIT " + exportChunk;
+            List<BatchItem> chunk = new ArrayList<>(exportChunk);
+            after = read(batchId, sql, arguments, chunk);
             chunk.forEach(consumer);
-            if (chunk.size() < EXPORT_CHUNK) {
+            if (chunk.size() < exportChunk) {
                 return;
             }
         }
     }
 
-    /** Runs an item query, handing each row to {@code consumer}; answers the position of the last row. */
-    private long read(String batchId, String sql, List<Object> arguments, Consumer<BatchItem> consumer) {
-        long last = -1;
+    /** Where the last row read stands in the sort: its sort key (null when empty) and its position. */
+    private record Cursor(Object key, long position) {
+    }
+
+    /**
+     * The condition for the rows after {@code cursor} in the order {@link #orderBy} gives: a greater (or,
+     * descending, smaller) key, or the same key and a later position; rows with an empty key come last.
+     */
+    private static String after(ItemQuery query, Cursor cursor, List<Object> arguments) {
+        if (cursor == null) {
+            return "";
+        }
+        String key = sortKey(query.sort());
+        if (key == null) {
+            arguments.add(cursor.position());
+            return query.descending() ? " AND i.position < ?" : " AND i.position > ?";
+        }
+        if (cursor.key() == null) {
+            arguments.add(cursor.position());
+            return " AND (" + key + ") IS NULL AND i.position > ?";
+        }
+        arguments.add(cursor.key());
+        arguments.add(cursor.key());
+        arguments.add(cursor.position());
+        return " AND ((" + key + ") IS NULL OR (" + key + ")" + (query.descending() ? " < ?" : " > ?")
+                + " OR ((" + key + ") = ? AND i.position > ?))";
+    }
+
+    /**
+     * Runs an item query and collects its rows into {@code into}, then gives the connection back;
+     * answers where the last row stands, or null when there was none.
+     */
+    private Cursor read(String batchId, String sql, List<Object> arguments, List<BatchItem> into) {
+        Cursor last = null;
         Instant now = Instant.now();
         try (Connection c = database.connection();
                 PreparedStatement s = c.prepareStatement(sql)) {
@@ -319,9 +381,9 @@ public final class BatchRepository {
                     BatchItem.Verdict verdict = r.getString(12) == null ? null : new BatchItem.Verdict(
                             r.getInt(5), r.getInt(6), r.getInt(7), r.getInt(8), r.getString(9), r.getString(10),
                             r.getString(11), r.getString(12), instant(r, 13), instant(r, 14));
-                    consumer.accept(new BatchItem(r.getString(1), HashType.valueOf(r.getString(2)), r.getString(3),
+                    into.add(new BatchItem(r.getString(1), HashType.valueOf(r.getString(2)), r.getString(3),
                             r.getString(4), verdict, isStale(r.getString(3), r.getLong(16), now), r.getInt(17) == 1));
-                    last = r.getLong(15);
+                    last = new Cursor(r.getObject(18), r.getLong(15));
                 }
             }
         } catch (SQLException e) {
@@ -377,6 +439,12 @@ public final class BatchRepository {
                    f.malicious, f.suspicious, f.undetected, f.harmless, f.label, f.name, f.file_type,
                    f.sha256, f.first_seen, f.last_analysis, i.position, l.updated_at, l.refresh""";
 
+    /** The item columns and, last, the query's sort key, where the next chunk of an export starts. */
+    private static String itemColumns(ItemQuery query) {
+        String key = sortKey(query.sort());
+        return ITEM_COLUMNS + ", " + (key == null ? "i.position" : key);
+    }
+
     private static final String FROM_ITEMS = """
 
             FROM batch_items i
@@ -422,7 +490,16 @@ public final class BatchRepository {
     private static String orderBy(ItemQuery query) {
         String direction = query.descending() ? " DESC" : " ASC";
         // Empty values sort last either way; upload order breaks ties so pages never overlap.
-        String column = switch (query.sort()) {
+        String column = sortKey(query.sort());
+        if (column == null) {
+            return " ORDER BY i.position" + direction;
+        }
+        return " ORDER BY (" + column + ") IS NULL, " + column + direction + ", i.position";
+    }
+
+    /** The expression a sort orders by before upload order; null for upload order itself. */
+    private static String sortKey(ItemQuery.Sort sort) {
+        return switch (sort) {
             case POSITION -> null;
             case HASH -> "i.hash";
             case TYPE -> "LENGTH(i.hash)";
@@ -433,10 +510,6 @@ public final class BatchRepository {
             case FILE_TYPE -> "LOWER(f.file_type)";
             case FIRST_SEEN -> "f.first_seen";
         };
-        if (column == null) {
-            return " ORDER BY i.position" + direction;
-        }
-        return " ORDER BY (" + column + ") IS NULL, " + column + direction + ", i.position";
     }
 
     private static void bind(PreparedStatement s, List<Object> arguments) throws SQLException {

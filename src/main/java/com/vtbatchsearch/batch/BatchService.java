@@ -127,6 +127,14 @@ public final class BatchService {
         });
     }
 
+    /**
+     * How many lookups {@link #refreshStale} would queue for the batch now, so the caller can charge them
+     * first; empty for an unknown batch.
+     */
+    public Optional<Integer> staleLookups(String id) {
+        return find(id).map(batch -> batches.countStale(batch.getId(), clock.instant()));
+    }
+
     private void enqueue(String id, List<String> hashes) {
         if (hashes.isEmpty() || limiter == null) {
             // Without a key nothing here looks up: the instances that do (or this one, started with a

@@ -45,8 +45,9 @@ public final class CallLogRepository {
         return calls;
     }
 
-    public void deleteBefore(Instant before) {
-        database.inTransaction("cannot prune the VirusTotal call log", c -> {
+    /** Deletes the calls made before {@code before}; answers how many. */
+    public int deleteBefore(Instant before) {
+        return database.inTransaction("cannot prune the VirusTotal call log", c -> {
             try (PreparedStatement s = c.prepareStatement("DELETE FROM api_calls WHERE called_at < ?")) {
                 s.setLong(1, before.toEpochMilli());
                 return s.executeUpdate();

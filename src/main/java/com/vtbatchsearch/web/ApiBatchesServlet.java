@@ -20,6 +20,8 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.Consumer;
+import java.util.logging.Logger;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -32,6 +34,7 @@ import java.util.regex.Pattern;
  * Every error is {@code {"error": "..."}} with its status.
  */
 public final class ApiBatchesServlet extends HttpServlet {
+    private static final Logger LOG = Logger.getLogger(ApiBatchesServlet.class.getName());
     private static final Pattern ITEM_PATH = Pattern.compile("/([^/]+)/items/([^/]+)");
     private final UploadParser parser;
     private final BatchService batches;
@@ -61,12 +64,22 @@ public final class ApiBatchesServlet extends HttpServlet {
     protected void doPost(HttpServletRequest request, HttpServletResponse response) throws IOException {
         String[] path = PathIds.segments(request.getPathInfo());
         if (path.length == 2 && "refresh".equals(path[1])) {
-            Optional<Integer> queued = batches.refreshStale(path[0]);
-            if (queued.isEmpty()) {
+            Optional<Integer> stale = batches.staleLookups(path[0]);
+            if (stale.isEmpty()) {
                 Views.jsonError(response, json, HttpServletResponse.SC_NOT_FOUND, "No such batch.");
                 return;
             }
-            Views.json(response, json, HttpServletResponse.SC_ACCEPTED, java.util.Map.of("queued", queued.get()));
+            int queued;
+            try (UploadThrottle.Ticket ticket = throttle.admitRefresh(request.getRemoteAddr())) {
+                ticket.spendNewHashes(stale.get());
+                queued = batches.refreshStale(path[0]).orElse(0);
+                ticket.commit();
+            } catch (UploadRejectedException e) {
+                UploadThrottle.addRetryAfter(response, e);
+                Views.jsonError(response, json, e.status(), e.getMessage());
+                return;
+            }
+            Views.json(response, json, HttpServletResponse.SC_ACCEPTED, java.util.Map.of("queued", queued));
             return;
         }
         if (path.length != 0) {
@@ -177,35 +190,39 @@ public final class ApiBatchesServlet extends HttpServlet {
             attachment(response, id, "json");
         }
         ObjectWriter itemWriter = json.writerFor(BatchItem.class).without(SerializationFeature.FLUSH_AFTER_WRITE_VALUE);
-        try (JsonGenerator out = json.getFactory().createGenerator(response.getOutputStream())) {
-            out.writeStartObject();
-            out.writeStringField("id", r.getBatch().getId());
-            out.writeStringField("createdAt", r.getBatch().getCreatedAt().toString());
-            out.writeStringField("status", r.isPending() ? "pending" : "done");
-            out.writeFieldName("counts");
-            json.writerFor(BatchCounts.class).without(SerializationFeature.FLUSH_AFTER_WRITE_VALUE)
-                    .writeValue(out, r.getCounts());
-            out.writeFieldName("etaSeconds");
-            if (r.getEtaSeconds() == null) {
-                out.writeNull();
-            } else {
-                out.writeNumber(r.getEtaSeconds());
-            }
-            out.writeFieldName("progress");
-            json.writerFor(Progress.class).without(SerializationFeature.FLUSH_AFTER_WRITE_VALUE)
-                    .writeValue(out, r.getProgress());
-            out.writeNumberField("matched", r.getMatched());
-            out.writeArrayFieldStart("items");
-            batches.export(id, query, item -> {
-                try {
-                    itemWriter.writeValue(out, item);
-                } catch (IOException e) {
-                    throw new UncheckedIOException(e);
-                }
-            });
-            out.writeEndArray();
-            out.writeEndObject();
+        JsonGenerator out = json.getFactory().createGenerator(response.getOutputStream());
+        // Only an export that read every row may close the document: see exportOrCut.
+        out.disable(JsonGenerator.Feature.AUTO_CLOSE_JSON_CONTENT);
+        out.writeStartObject();
+        out.writeStringField("id", r.getBatch().getId());
+        out.writeStringField("createdAt", r.getBatch().getCreatedAt().toString());
+        out.writeStringField("status", r.isPending() ? "pending" : "done");
+        out.writeFieldName("counts");
+        json.writerFor(BatchCounts.class).without(SerializationFeature.FLUSH_AFTER_WRITE_VALUE)
+                .writeValue(out, r.getCounts());
+        out.writeFieldName("etaSeconds");
+        if (r.getEtaSeconds() == null) {
+            out.writeNull();
+        } else {
+            out.writeNumber(r.getEtaSeconds());
         }
+        out.writeFieldName("progress");
+        json.writerFor(Progress.class).without(SerializationFeature.FLUSH_AFTER_WRITE_VALUE)
+                .writeValue(out, r.getProgress());
+        out.writeNumberField("matched", r.getMatched());
+        out.writeArrayFieldStart("items");
+        if (!exportOrCut(id, query, response, item -> {
+            try {
+                itemWriter.writeValue(out, item);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        })) {
+            return;
+        }
+        out.writeEndArray();
+        out.writeEndObject();
+        out.close();
     }
 
     private void getDetails(String id, String hash, HttpServletResponse response) throws IOException {
@@ -218,15 +235,46 @@ public final class ApiBatchesServlet extends HttpServlet {
         Views.json(response, json, HttpServletResponse.SC_OK, details.get());
     }
 
-    /** Streams the rows as they are read, so a batch of any size costs one row of memory. */
+    /** Streams the rows as they are read, so a batch of any size costs one chunk of rows in memory. */
     private void exportCsv(String id, ItemQuery query, HttpServletResponse response) throws IOException {
         response.setStatus(HttpServletResponse.SC_OK);
         response.setContentType("text/csv");
         response.setCharacterEncoding("UTF-8");
         response.setHeader("Cache-Control", "no-store");
         attachment(response, id, "csv");
-        try (ItemCsvWriter csv = new ItemCsvWriter(response.getWriter())) {
-            batches.export(id, query, csv::write);
+        ItemCsvWriter csv = new ItemCsvWriter(response.getWriter());
+        if (exportOrCut(id, query, response, csv::write)) {
+            csv.close();
+        }
+    }
+
+    /**
+     * Hands every item of the export to {@code writer}. When reading (or writing) fails part-way, the
+     * export must not look complete: a CSV has no end marker and a JSON document would be closed by its
+     * writer. So nothing is closed; before anything reached the client the answer becomes a 500, after that
+     * the failure goes to the container, which cuts the connection of an answer already begun (no last
+     * chunk), and the client sees a broken download rather than a short one.
+     *
+     * @return true when every item was written and the caller may close the document
+     */
+    private boolean exportOrCut(String id, ItemQuery query, HttpServletResponse response,
+            Consumer<BatchItem> writer) throws IOException {
+        try {
+            batches.export(id, query, writer);
+            return true;
+        } catch (UncheckedIOException e) {
+            throw e.getCause(); // the client went away: there is no one left to tell
+        } catch (RuntimeException e) {
+            LOG.warning(() -> "export of batch " + id + " failed part-way, " + (response.isCommitted()
+                    ? "connection cut" : "answered 500") + ": " + e);
+            if (response.isCommitted()) {
+                throw e;
+            }
+            response.reset();
+            response.setHeader("Cache-Control", "no-store");
+            Views.jsonError(response, json, HttpServletResponse.SC_INTERNAL_SERVER_ERROR,
+                    "The export could not be read; try again.");
+            return false;
         }
     }
 

@@ -3,11 +3,13 @@ package com.vtbatchsearch.web;
 import com.vtbatchsearch.batch.Batch;
 import com.vtbatchsearch.batch.BatchService;
 import com.vtbatchsearch.batch.ItemQuery;
+import com.vtbatchsearch.batch.UploadRejectedException;
 import jakarta.servlet.ServletException;
 import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -20,13 +22,16 @@ public final class ReportServlet extends HttpServlet {
     static final int POLL_SECONDS = 3;
 
     private final BatchService batches;
+    private final UploadThrottle throttle;
 
-    public ReportServlet(BatchService batches) {
+    public ReportServlet(BatchService batches, UploadThrottle throttle) {
         this.batches = batches;
+        this.throttle = throttle;
     }
 
     /**
-     * {@code POST /report/{uuid}/refresh}: looks the batch's stale answers up again, then back to the report.
+     * {@code POST /report/{uuid}/refresh}: looks the batch's stale answers up again, charged to the client's
+     * budget of new lookups, then back to the report; over budget, the report again with the reason (429).
      * {@code POST /report/{uuid}/delete}: with {@code confirm=yes} deletes the batch and goes to the
      * upload page; without it (a browser without script did not ask) shows a page that asks.
      */
@@ -38,8 +43,20 @@ public final class ReportServlet extends HttpServlet {
             delete(path[0], request, response);
             return;
         }
-        if (path.length != 2 || !"refresh".equals(path[1]) || batches.refreshStale(path[0]).isEmpty()) {
+        Optional<Integer> stale = path.length == 2 && "refresh".equals(path[1])
+                ? batches.staleLookups(path[0]) : Optional.empty();
+        if (stale.isEmpty()) {
             Views.renderNotFound(request, response);
+            return;
+        }
+        try (UploadThrottle.Ticket ticket = throttle.admitRefresh(request.getRemoteAddr())) {
+            ticket.spendNewHashes(stale.get());
+            batches.refreshStale(path[0]);
+            ticket.commit();
+        } catch (UploadRejectedException e) {
+            UploadThrottle.addRetryAfter(response, e);
+            request.setAttribute("error", e.getMessage());
+            render(request, response, e.status(), path[0], ItemQuery.fromParameters(Map.of(), true));
             return;
         }
         response.setStatus(HttpServletResponse.SC_SEE_OTHER);
@@ -73,15 +90,20 @@ public final class ReportServlet extends HttpServlet {
         try {
             query = ItemQuery.fromParameters(request.getParameterMap(), true);
         } catch (IllegalArgumentException e) {
-            query = ItemQuery.fromParameters(java.util.Map.of(), true);
+            query = ItemQuery.fromParameters(Map.of(), true);
         }
-        Optional<BatchService.Report> report = batches.report(PathIds.single(request.getPathInfo()), query);
+        render(request, response, HttpServletResponse.SC_OK, PathIds.single(request.getPathInfo()), query);
+    }
+
+    private void render(HttpServletRequest request, HttpServletResponse response, int status, String id,
+            ItemQuery query) throws ServletException, IOException {
+        Optional<BatchService.Report> report = batches.report(id, query);
         if (report.isEmpty()) {
             Views.renderNotFound(request, response);
             return;
         }
         request.setAttribute("report", report.get());
         request.setAttribute("pollSeconds", POLL_SECONDS);
-        Views.render(request, response, HttpServletResponse.SC_OK, "report");
+        Views.render(request, response, status, "report");
     }
 }

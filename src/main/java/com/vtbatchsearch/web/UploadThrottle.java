@@ -16,8 +16,8 @@ import java.util.logging.Logger;
 /**
  * Per-client upload budget, so that one client cannot flood the deployment or spend the owner's
  * VirusTotal quota: at most {@code batchesPerHour} batches in any sliding hour and at most
- * {@code newHashesPerDay} newly queued lookups (hashes not answered or pending already) in any sliding
- * 24 hours. A client is its remote address. The counts live in a {@link ThrottleStore} (Redis or the
+ * {@code newHashesPerDay} newly queued lookups (hashes not answered or pending already, and stale answers
+ * a refresh looks up again) in any sliding 24 hours. A client is its remote address. The counts live in a {@link ThrottleStore} (Redis or the
  * database), so every instance of a deployment shares them and a restart keeps them.
  *
  * <p>A batch first takes a slot with {@link #admit}, before anything is read; once the hashes are
@@ -62,15 +62,18 @@ public final class UploadThrottle {
         }
     }
 
-    /** One batch's claim on its client's budget. */
+    /** One batch's (or one refresh's) claim on its client's budget. */
     public final class Ticket implements AutoCloseable {
         private final String client;
+        private final boolean refresh;
+        /** The batch slot; null for a refresh, which takes none, or when the store could not be reached. */
         private final Charge slot;
         private Charge spent;
         private boolean committed;
 
-        private Ticket(String client, Charge slot) {
+        private Ticket(String client, boolean refresh, Charge slot) {
             this.client = client;
+            this.refresh = refresh;
             this.slot = slot;
         }
 
@@ -87,10 +90,12 @@ public final class UploadThrottle {
                 return;
             }
             Duration wait = count > limit ? DAY : charge.retryAfter();
-            throw throttled("This upload would queue " + count + " new lookups; your address may queue "
-                    + limit + " a day and has " + Math.max(0, limit - charge.used()) + " left. "
-                    + (count > limit ? "Split it into smaller files and upload them over several days."
-                    : "Come back after " + TIME.format(now.plus(wait)) + "."), wait);
+            throw throttled("This " + (refresh ? "refresh" : "upload") + " would queue " + count
+                    + " new lookups; your address may queue " + limit + " a day and has "
+                    + Math.max(0, limit - charge.used()) + " left. " + (count <= limit
+                    ? "Come back after " + TIME.format(now.plus(wait)) + "."
+                    : refresh ? "Upload the stale hashes again in smaller files over several days."
+                    : "Split it into smaller files and upload them over several days."), wait);
         }
 
         /** The batch is stored: its slot and new lookups stay counted. */
@@ -116,7 +121,15 @@ public final class UploadThrottle {
             throw throttled("Too many uploads from your address: at most " + batches.limit()
                     + " batches an hour. Come back after " + TIME.format(now.plus(wait)) + ".", wait);
         }
-        return new Ticket(client, slot);
+        return new Ticket(client, false, slot);
+    }
+
+    /**
+     * A claim for a refresh of stale answers: it takes no batch slot, but the lookups it queues are new
+     * lookups like an upload's and are charged to the same daily budget through {@link Ticket#spendNewHashes}.
+     */
+    public Ticket admitRefresh(String client) {
+        return new Ticket(client, true, null);
     }
 
     /** Adds {@code Retry-After} to the answer when {@code rejection} is a throttling one. */

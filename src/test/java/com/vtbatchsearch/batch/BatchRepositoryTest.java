@@ -378,6 +378,97 @@ class BatchRepositoryTest {
     }
 
     @Test
+    void exportsOfEverySortReadInChunksWithEveryRowOnceInTheSortsOrderTiesIncluded() {
+        // Few distinct sort values and chunks of 5 rows: most chunk boundaries fall inside a run of ties.
+        BatchRepository chunked = new BatchRepository(database, FRESHNESS, 5);
+        String[] hashes = new String[63];
+        for (int i = 0; i < hashes.length; i++) {
+            hashes[i] = hash(i % 3 == 0 ? HashType.MD5 : HashType.SHA256, "tie " + i);
+        }
+        String id = newBatch(new ArrayList<>(), hashes);
+        String[] names = {"a.exe", "B.EXE", "b.exe", null};
+        for (int i = 0; i < hashes.length; i++) {
+            switch (i % 5) {
+                case 0, 1, 2 -> lookups.saveFound(hashes[i], new FileReport(hash(HashType.SHA256, "file " + i),
+                        null, null, i % 4, i % 2, 60, 2, i % 7 == 0 ? null : "trojan." + (i % 3), names[i % 4],
+                        i % 2 == 0 ? "Win32 EXE" : null, i % 6 == 0 ? null : Instant.ofEpochSecond(1_500_000_000L + i % 3),
+                        T0, 0, List.of(), "{}"), T0);
+                case 3 -> lookups.saveNotFound(hashes[i], T0);
+                default -> { } // pending
+            }
+        }
+        for (ItemQuery.Sort sort : ItemQuery.Sort.values()) {
+            for (boolean descending : new boolean[] {false, true}) {
+                for (ItemQuery.Verdict verdict : new ItemQuery.Verdict[] {null, ItemQuery.Verdict.MALICIOUS}) {
+                    String what = sort + (descending ? " desc" : " asc") + (verdict == null ? "" : " " + verdict);
+                    // One query over the whole batch, sorted by the database: the order the chunks must keep.
+                    List<String> expected = hashesOf(batches.items(id,
+                            new ItemQuery(verdict, null, sort, descending, 0, hashes.length + 1)));
+                    List<String> exported = new ArrayList<>();
+                    chunked.forEachItem(id, new ItemQuery(verdict, null, sort, descending, 0, 0),
+                            item -> exported.add(item.getHash()));
+                    assertEquals(expected, exported, what);
+                    assertEquals(exported.size(), new java.util.HashSet<>(exported).size(), what + ": each row once");
+                    assertEquals(batches.countItems(id, new ItemQuery(verdict, null, sort, descending, 0, 0)),
+                            exported.size(), what + ": every row");
+                }
+            }
+        }
+    }
+
+    @Test
+    void exportsThatStopBeingReadHoldNoConnection() throws Exception {
+        String[] hashes = new String[30];
+        for (int i = 0; i < hashes.length; i++) {
+            hashes[i] = hash(HashType.SHA1, "slow " + i);
+        }
+        String id = newBatch(new ArrayList<>(), hashes);
+        int readers = 10; // more than either pool holds (6 for SQLite, 8 for PostgreSQL)
+        java.util.concurrent.CountDownLatch reading = new java.util.concurrent.CountDownLatch(readers);
+        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        ExecutorService pool = Executors.newFixedThreadPool(readers + 1);
+        try {
+            for (int r = 0; r < readers; r++) {
+                ItemQuery sorted = new ItemQuery(null, null, ItemQuery.Sort.values()[1 + r % 8], r % 2 == 0, 0, 0);
+                pool.submit(() -> {
+                    // A client that takes the first row and then stops reading.
+                    batches.forEachItem(id, sorted, item -> {
+                        reading.countDown();
+                        try {
+                            release.await();
+                        } catch (InterruptedException e) {
+                            Thread.currentThread().interrupt();
+                        }
+                    });
+                    return null;
+                });
+            }
+            assertTrue(reading.await(10, TimeUnit.SECONDS), "every reader got its first row");
+
+            long start = System.nanoTime();
+            Future<List<String>> upload = pool.submit(() -> batches.create(UUID.randomUUID().toString(), T0,
+                    extracted(hash(HashType.MD5, "upload while exports hang"))));
+            assertEquals(1, upload.get(5, TimeUnit.SECONDS).size(), "an upload is stored");
+            lookups.saveNotFound(hashes[0], T0);
+            assertEquals("not_found", status(hashes[0]), "a worker's answer is stored");
+            assertTrue(System.nanoTime() - start < TimeUnit.SECONDS.toNanos(5));
+            if (engine == Engine.SQLITE) {
+                try (java.sql.Connection c = database.connection();
+                        java.sql.Statement s = c.createStatement();
+                        java.sql.ResultSet r = s.executeQuery("PRAGMA wal_checkpoint(PASSIVE)")) {
+                    assertTrue(r.next());
+                    assertEquals(0, r.getInt(1), "checkpoint not blocked");
+                    assertEquals(r.getInt(2), r.getInt(3), "no reader keeps the WAL from being checkpointed");
+                }
+            }
+        } finally {
+            release.countDown();
+            pool.shutdown();
+            assertTrue(pool.awaitTermination(10, TimeUnit.SECONDS));
+        }
+    }
+
+    @Test
     void detailsAnswerOnlyForAHashOfThatBatch() {
         String[] id = new String[1];
         List<String> h = oneHashPerVerdict(id);
@@ -594,9 +685,14 @@ class BatchRepositoryTest {
         assertEquals(List.of(false, false, false, false),
                 batches.items(id).stream().map(BatchItem::isRefreshing).toList(), "nothing refreshes by itself");
 
+        assertEquals(2, batches.countStale(id, now), "what a refresh would queue, to charge it first");
+        assertEquals(0, batches.counts(batches.find(id).orElseThrow()).getRefreshing());
+
         List<String> marked = batches.requestRefresh(id, now);
 
         assertEquals(List.of(stale, staleMissing), marked, "the pending hash is queued already");
+        assertEquals(0, batches.countStale(id, now), "being refreshed: nothing more to charge");
+        assertEquals(2, batches.counts(batches.find(id).orElseThrow()).getRefreshing());
         assertEquals(List.of(), batches.requestRefresh(id, now), "a second request marks nothing new");
         assertTrue(lookups.find(stale).orElseThrow().refresh());
         assertFalse(lookups.find(fresh).orElseThrow().refresh());

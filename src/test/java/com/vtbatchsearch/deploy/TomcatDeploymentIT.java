@@ -129,10 +129,11 @@ class TomcatDeploymentIT {
 
     @Test
     void malformedDbUrlAndRedisUrlStopTheStartWithAMessageNamingEachSetting() throws Exception {
-        try (TomcatProcess broken = TomcatProcess.startExpectingAppFailure("tomcat-bad-settings", Map.of(
+        TomcatProcess broken = TomcatProcess.startExpectingAppFailure("tomcat-bad-settings", Map.of(
                 "DB_URL", "postgres://db.internal/vtbatch",
                 "REDIS_URL", "redis.internal:6379",
-                "DATA_DIR", AppSettings.freshDataDir("tomcat-bad").toString()))) {
+                "DATA_DIR", AppSettings.freshDataDir("tomcat-bad").toString()));
+        try (broken) {
             List<String> severe = broken.appLogLines().stream().filter(l -> l.contains("SEVERE")).toList();
 
             assertEquals(1, severe.size(), broken.log());
@@ -141,6 +142,8 @@ class TomcatDeploymentIT {
             assertEquals(404, new AppClient(broken.baseUri()).http().get("/health").statusCode(),
                     "the application did not start");
         }
+        // Tomcat names each JDBC driver the app left registered: it would keep the app's class loader.
+        assertFalse(broken.log().contains("failed to unregister"), broken.log());
     }
 
     @Test

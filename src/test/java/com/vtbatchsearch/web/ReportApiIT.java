@@ -302,6 +302,24 @@ class ReportApiIT {
     }
 
     @Test
+    void theNoScriptPagerAndFilterFormKeepTheSortAndFilters() throws Exception {
+        String html = http().get("/report/" + batchId + "?sort=name&dir=desc&limit=1&offset=1&q=e").body();
+        java.util.regex.Matcher next = Pattern.compile("id=\"page-next\"[^>]*href=\"([^\"]*)\"|href=\"([^\"]*)\"[^>]*id=\"page-next\"")
+                .matcher(html);
+        assertTrue(next.find(), "a next link: " + html);
+        String nextUrl = (next.group(1) != null ? next.group(1) : next.group(2)).replace("&amp;", "&");
+        for (String part : new String[] {"offset=2", "limit=1", "sort=name", "dir=desc", "q=e"}) {
+            assertTrue(nextUrl.contains(part), part + " in " + nextUrl);
+        }
+        assertTrue(html.contains("id=\"page-prev\""));
+        String prevUrl = html.substring(html.indexOf("id=\"page-prev\""));
+        prevUrl = prevUrl.substring(prevUrl.indexOf("href=\"") + 6, prevUrl.indexOf('"', prevUrl.indexOf("href=\"") + 6));
+        assertTrue(prevUrl.contains("sort=name") && prevUrl.contains("dir=desc"), prevUrl);
+        assertTrue(html.contains("<input type=\"hidden\" name=\"sort\" value=\"name\">"), "the filter form keeps the sort");
+        assertTrue(html.contains("<input type=\"hidden\" name=\"dir\" value=\"desc\">"));
+    }
+
+    @Test
     void rejectedFormKeepsWhatWasPasted() throws Exception {
         String pasted = "no hash in <b>this</b> text, only notes";
         HttpResponse<String> response = http().postUploadForm(Part.text(pasted));

@@ -335,6 +335,46 @@ class ReportBrowserIT {
         }
     }
 
+    @Test
+    void aRefreshOfStaleAnswersKeepsThePageUpdatingUntilTheyAreIn() throws Exception {
+        Http http = new Http(URI.create(base.toString()));
+        StringBuilder text = new StringBuilder();
+        for (int i = 0; i < 40; i++) {
+            text.append(String.format("%08x", i).repeat(4)).append('\n');
+        }
+        String id = json.readTree(http.post("/api/batches", "text/plain",
+                text.toString().getBytes(StandardCharsets.UTF_8)).body()).path("id").asText();
+        new WebDriverWait(driver, Duration.ofSeconds(30)).pollingEvery(Duration.ofMillis(200)).until(d -> {
+            try {
+                return "done".equals(json.readTree(http.get("/api/batches/" + id).body()).path("status").asText());
+            } catch (IOException | InterruptedException e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        // Every answer of the batch older than its time to live: all 40 stale, then looked up again
+        // (150 ms each at the fake), so the refresh is still running when the page first asks for news.
+        try (java.sql.Connection c = java.sql.DriverManager.getConnection(
+                "jdbc:sqlite:" + DATA_DIR.resolve("vt-batch-search.db"));
+                java.sql.PreparedStatement s = c.prepareStatement(
+                        "UPDATE lookups SET updated_at = 0 WHERE hash IN (SELECT hash FROM batch_items WHERE batch_id = ?)")) {
+            s.setString(1, id);
+            assertEquals(40, s.executeUpdate());
+        }
+        driver.get(url("/report/" + id));
+        assertEquals(40, driver.findElements(By.cssSelector("#rows .stale")).size());
+        driver.findElement(By.cssSelector("form.refresh button")).click();
+        WebDriverWait wait = new WebDriverWait(driver, Duration.ofSeconds(30));
+        wait.ignoring(StaleElementReferenceException.class);
+        wait.until(d -> !d.findElements(By.cssSelector("#rows .stale")).isEmpty()
+                && text("#rows .stale").equals("stale, refreshing"));
+        ((JavascriptExecutor) driver).executeScript("window.sameDocument = true;");
+        wait.until(d -> d.findElements(By.cssSelector("#rows .stale")).isEmpty());
+        assertEquals(Boolean.TRUE, ((JavascriptExecutor) driver).executeScript("return window.sameDocument === true;"),
+                "the refreshed answers came in without reloading the page");
+        assertTrue(text("#eta").contains("all lookups done"), text("#eta"));
+        assertEquals("done", driver.findElement(By.id("report")).getDomAttribute("data-status"));
+    }
+
     private List<String> uploadFile(Path file) throws IOException {
         Random random = new Random(42);
         List<String> hashes = new ArrayList<>();
