@@ -35,6 +35,7 @@ public final class RedisLookupQueue implements LookupQueue {
     public static final String DEFAULT_PREFIX = "{vtbs}:";
     private static final int SOCKET_TIMEOUT_MS = 10_000;
     private static final int CONNECT_TIMEOUT_MS = 2_000;
+    private static final int PROBE_TIMEOUT_MS = 1_000;
     private static final Duration POLL = Duration.ofMillis(100);
     private static final Logger LOG = Logger.getLogger(RedisLookupQueue.class.getName());
 
@@ -179,7 +180,14 @@ public final class RedisLookupQueue implements LookupQueue {
                 .connectionTimeoutMillis(CONNECT_TIMEOUT_MS) // a Redis that is down must not hold up the start or /health
                 .socketTimeoutMillis(SOCKET_TIMEOUT_MS)
                 .build();
-        if (isCluster(node, config)) {
+        JedisClientConfig probe = DefaultJedisClientConfig.builder()
+                .user(JedisURIHelper.getUser(url))
+                .password(JedisURIHelper.getPassword(url))
+                .ssl(JedisURIHelper.isRedisSSLScheme(url))
+                .connectionTimeoutMillis(CONNECT_TIMEOUT_MS)
+                .socketTimeoutMillis(PROBE_TIMEOUT_MS) // a Redis that accepts and never answers must not hold up the start
+                .build();
+        if (isCluster(node, probe)) {
             return new JedisCluster(Set.of(node), config);
         }
         return new JedisPooled(node, config);

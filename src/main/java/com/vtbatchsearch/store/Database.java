@@ -58,6 +58,9 @@ public final class Database implements AutoCloseable {
      */
     private volatile boolean lastSeenUp;
 
+    private static final int MIGRATE_ATTEMPTS = 5;
+    private static final Duration MIGRATE_RETRY = Duration.ofMillis(300);
+
     private Database(HikariDataSource dataSource, boolean postgres) {
         this.dataSource = dataSource;
         this.postgres = postgres;
@@ -243,9 +246,27 @@ public final class Database implements AutoCloseable {
      * instances, Flyway locks its history table (PostgreSQL: an advisory lock) while it works.
      */
     private synchronized void migrate() {
-        if (schemaReady) {
-            return;
+        for (int attempt = 1; !schemaReady; attempt++) {
+            try {
+                migrateOnce();
+            } catch (StoreException e) {
+                // Instances starting together on a fresh database: one creates Flyway's history table
+                // and migrates under its lock while another, seeing a schema that is no longer empty,
+                // tries to baseline it and fails. Once the first is done the others find its history.
+                if (attempt >= MIGRATE_ATTEMPTS || !(e.getCause() instanceof FlywayException)) {
+                    throw e;
+                }
+                try {
+                    Thread.sleep(MIGRATE_RETRY.toMillis() * attempt);
+                } catch (InterruptedException interrupted) {
+                    Thread.currentThread().interrupt();
+                    throw e;
+                }
+            }
         }
+    }
+
+    private void migrateOnce() {
         String baseline;
         try {
             // Today's tables without Flyway's history: a database of the release before migrations,

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.vtbatchsearch.testing.Migrations;
 import com.vtbatchsearch.testing.PostgresDatabase;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -53,13 +54,13 @@ class DatabaseMigrationTest {
     @Test
     void aFreshSqliteFileIsMigratedToTheLatestVersionOnce() throws Exception {
         try (Database database = Database.openSqlite(dataDir); Connection c = database.connection()) {
-            assertEquals(List.of("SQL 1 true"), history(c));
+            assertEquals(Migrations.appliedAfter(0), history(c));
             assertTrue(tables(c).containsAll(List.of("batches", "batch_items", "lookups", "files", "api_calls")),
                     tables(c).toString());
-            assertEquals("1", database.schemaVersion());
+            assertEquals(Migrations.latest(), database.schemaVersion());
         }
         try (Database again = Database.openSqlite(dataDir); Connection c = again.connection()) {
-            assertEquals(List.of("SQL 1 true"), history(c), "a second start applies nothing");
+            assertEquals(Migrations.appliedAfter(0), history(c), "a second start applies nothing");
         }
     }
 
@@ -122,7 +123,7 @@ class DatabaseMigrationTest {
                     assertTrue(instance.get(60, TimeUnit.SECONDS), "every instance starts and finds the tables");
                 }
                 try (Connection c = opened.get(0).connection()) {
-                    assertEquals(List.of("SQL 1 true"), history(c), "the migration ran once");
+                    assertEquals(Migrations.appliedAfter(0), history(c), "each migration ran once");
                 }
             } finally {
                 threads.shutdownNow();
@@ -141,7 +142,9 @@ class DatabaseMigrationTest {
             }
             try (Database database = Database.open(url, PostgresDatabase.USER, null);
                     Connection c = database.connection()) {
-                assertEquals(List.of("BASELINE 0 true", "SQL 1 true"), history(c));
+                List<String> expected = new ArrayList<>(List.of("BASELINE 0 true"));
+                expected.addAll(Migrations.appliedAfter(0));
+                assertEquals(expected, history(c));
                 assertTrue(tables(c).containsAll(List.of("batches", "batch_items", "lookups", "files", "api_calls",
                         "someone_elses")), tables(c).toString());
             }

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.vtbatchsearch.store.Database;
 import com.vtbatchsearch.testing.Databases;
+import com.vtbatchsearch.testing.RedisCluster;
 import com.vtbatchsearch.testing.SharedRedis;
 import com.vtbatchsearch.throttle.ThrottleStore.Charge;
 import com.vtbatchsearch.throttle.ThrottleStore.Window;
@@ -31,10 +32,11 @@ import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.Parameter;
 import org.junit.jupiter.params.ParameterizedClass;
 import org.junit.jupiter.params.provider.EnumSource;
+import redis.clients.jedis.UnifiedJedis;
 
 /**
  * Each store as two instances of a deployment use it: two store objects with connections of their own
- * on one SQLite file, one PostgreSQL database, or one Redis.
+ * on one SQLite file, one PostgreSQL database, one Redis, or one three-master Redis cluster.
  */
 @ParameterizedClass(name = "{0}")
 @EnumSource(ThrottleStoreTest.Engine.class)
@@ -42,10 +44,12 @@ class ThrottleStoreTest {
     private static final Instant T0 = Instant.parse("2026-11-24T10:00:00Z");
     private static final Window HOURLY = new Window("batches", 25, Duration.ofHours(1));
 
-    enum Engine { SQLITE, POSTGRESQL, REDIS }
+    enum Engine { SQLITE, POSTGRESQL, REDIS, REDIS_CLUSTER }
 
     @RegisterExtension
     static final SharedRedis REDIS = new SharedRedis();
+    @RegisterExtension
+    static final RedisCluster CLUSTER = new RedisCluster();
     @RegisterExtension
     static final Databases DATABASES = new Databases();
 
@@ -56,16 +60,18 @@ class ThrottleStoreTest {
     Path dataDir;
 
     private final List<Database> databases = new ArrayList<>();
+    private String prefix;
     private ThrottleStore first;
     private ThrottleStore second;
 
     @BeforeEach
     void open() {
-        String prefix = "vt-batch-search-test:" + UUID.randomUUID() + ":";
-        String url = engine == Engine.REDIS ? null
-                : DATABASES.freshUrl(Databases.Engine.valueOf(engine.name()), dataDir);
+        prefix = "{vt-batch-search-test:" + UUID.randomUUID() + "}:";
+        boolean redis = engine == Engine.REDIS || engine == Engine.REDIS_CLUSTER;
+        String url = redis ? null : DATABASES.freshUrl(Databases.Engine.valueOf(engine.name()), dataDir);
         for (int i = 0; i < 2; i++) {
             ThrottleStore store = engine == Engine.REDIS ? new RedisThrottleStore(REDIS.pool(), prefix)
+                    : engine == Engine.REDIS_CLUSTER ? new RedisThrottleStore(CLUSTER.client(), prefix)
                     : new ClientChargeRepository(opened(Databases.open(url)));
             if (i == 0) {
                 first = store;
@@ -146,9 +152,10 @@ class ThrottleStoreTest {
 
     @Test
     void chargesOfClientsThatWentAwayArePruned() throws SQLException {
-        if (engine == Engine.REDIS) {
+        if (engine == Engine.REDIS || engine == Engine.REDIS_CLUSTER) {
             first.charge("gone", HOURLY, 1, T0);
-            long ttl = REDIS.pool().pttl(REDIS.pool().keys("*throttle:batches:gone").iterator().next());
+            UnifiedJedis redis = engine == Engine.REDIS ? REDIS.pool() : CLUSTER.client();
+            long ttl = redis.pttl(prefix + "throttle:batches:gone");
             assertTrue(ttl > 0 && ttl <= HOURLY.length().toMillis(), "the set expires with its window: " + ttl);
             return;
         }
