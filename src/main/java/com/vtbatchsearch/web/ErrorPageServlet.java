@@ -27,6 +27,11 @@ public final class ErrorPageServlet extends HttpServlet {
     @Override
     protected void service(HttpServletRequest request, HttpServletResponse response)
             throws ServletException, IOException {
+        if (response.isCommitted()) {
+            // An answer already begun (a streamed export) cannot turn into an error any more; writing
+            // nothing lets the container cut the connection, so the client sees it broken, not complete.
+            return;
+        }
         Object code = request.getAttribute(RequestDispatcher.ERROR_STATUS_CODE);
         int status = request.getDispatcherType() != DispatcherType.ERROR ? HttpServletResponse.SC_NOT_FOUND
                 : code instanceof Integer given && given >= 400 ? given : HttpServletResponse.SC_INTERNAL_SERVER_ERROR;
