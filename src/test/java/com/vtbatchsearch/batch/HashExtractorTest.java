@@ -362,6 +362,34 @@ class HashExtractorTest {
     }
 
     @Test
+    void aSingleLineJsonFileKeepsTwoHundredCharactersAroundEachHashReadBufferByBuffer() throws IOException {
+        StringBuilder json = new StringBuilder("{\"type\":\"bundle\",\"objects\":[");
+        List<String> hashes = new java.util.ArrayList<>();
+        for (int i = 0; i < 3_000; i++) {
+            String sha256 = BatchRepositoryTest.hash(HashType.SHA256, "object " + i);
+            hashes.add(sha256);
+            json.append("{\"type\":\"indicator\",\"id\":\"indicator--").append(i)
+                    .append("\",\"pattern\":\"[file:hashes.'SHA-256' = '").append(sha256)
+                    .append("']\",\"description\":\"sample ").append(i).append("\"},");
+        }
+        json.append("{}]}");
+        assertTrue(json.length() > 500_000, "one line of " + json.length() + " characters");
+
+        ExtractedHashes extracted = new HashExtractor(10_000).read(new StringReader(json.toString())).result();
+
+        assertEquals(hashes, extracted.hashes());
+        for (int i = 0; i < hashes.size(); i++) {
+            String context = extracted.context(hashes.get(i));
+            assertTrue(context.length() <= HashExtractor.CONTEXT_LENGTH, context);
+            assertTrue(context.contains("\"pattern\":\"[file:hashes.'SHA-256' = '\u00ab" + hashes.get(i)
+                    + "\u00bb']\",\"description\":\"sample " + i + "\"}"), context);
+        }
+        String middle = extracted.context(hashes.get(1_500));
+        assertEquals(HashExtractor.CONTEXT_LENGTH, middle.length());
+        assertTrue(middle.startsWith("\u2026") && middle.endsWith("\u2026"), "both cut sides end in an ellipsis: " + middle);
+    }
+
+    @Test
     void aShortSideLeavesItsRoomToTheOther() {
         String text = "md5: " + MD5 + " " + "z".repeat(1_000);
 
