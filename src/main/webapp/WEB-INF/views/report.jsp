@@ -75,7 +75,7 @@
       </label>
       <label>Search
         <input type="search" name="q" id="filter-q" value="<c:out value='${query.text}'/>" maxlength="200"
-               placeholder="hash, label, name, file type" autocomplete="off">
+               placeholder="hash, label, name, file type, line" autocomplete="off">
       </label>
       <label>Rows per page
         <select name="limit" id="page-size">

@@ -294,7 +294,21 @@ public final class HashExtractor {
             if (rightLength < right.length() && rightLength > 0) {
                 shownRight = shownRight.substring(0, rightLength - 1) + '\u2026';
             }
-            return shownLeft + marked + shownRight;
+            return wholeCharacters(shownLeft + marked + shownRight);
+        }
+
+        /** Drops half of a surrogate pair that a cut left alone, so the text encodes as UTF-8. */
+        private static String wholeCharacters(String text) {
+            StringBuilder out = new StringBuilder(text.length());
+            for (int i = 0; i < text.length(); i++) {
+                char c = text.charAt(i);
+                if (Character.isHighSurrogate(c) && i + 1 < text.length() && Character.isLowSurrogate(text.charAt(i + 1))) {
+                    out.append(c).append(text.charAt(++i));
+                } else if (!Character.isSurrogate(c)) {
+                    out.append(c);
+                }
+            }
+            return out.toString();
         }
 
         /** Control characters read as spaces; invisible ones are left out. */

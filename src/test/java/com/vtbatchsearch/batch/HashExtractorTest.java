@@ -407,6 +407,23 @@ class HashExtractorTest {
     }
 
     @Test
+    void aCutNeverLeavesHalfAnEmoji() {
+        String text = "\uD83D\uDE00".repeat(300) + " " + MD5 + " " + "\uD83D\uDE00".repeat(300);
+
+        String context = extract(text).context(MD5);
+
+        for (int i = 0; i < context.length(); i++) {
+            char c = context.charAt(i);
+            if (Character.isHighSurrogate(c)) {
+                assertTrue(Character.isLowSurrogate(context.charAt(++i)), context);
+            } else {
+                assertTrue(!Character.isSurrogate(c), "lone surrogate at " + i + ": " + context);
+            }
+        }
+        assertTrue(context.contains(" \u00ab" + MD5 + "\u00bb \uD83D\uDE00"), context);
+    }
+
+    @Test
     void theSignatureBaseHashListKeepsEachHashsComment() throws IOException {
         ExtractedHashes hashes;
         try (Reader reader = new InputStreamReader(Corpus.open(Corpus.HASH_IOCS), StandardCharsets.UTF_8)) {
