@@ -32,8 +32,8 @@ public final class HashExtractor {
 
     private static final int LONGEST = HashType.SHA256.length();
     // Enough of the current line to give a hash the characters before it, even after a run padded with
-    // zero-width characters.
-    private static final int LINE_WINDOW = 4 * CONTEXT_LENGTH;
+    // zero-width characters; a power of two, so a position finds its place with a mask.
+    private static final int LINE_WINDOW = 1024;
 
     private final int maxDistinct;
     private final Map<String, HashType> distinct = new LinkedHashMap<>();
@@ -219,7 +219,7 @@ public final class HashExtractor {
 
     /** Keeps {@code c} as part of the current line and of the contexts still reading on. */
     private void remember(char c) {
-        line[(int) (linePosition % LINE_WINDOW)] = c;
+        line[(int) linePosition & (LINE_WINDOW - 1)] = c;
         linePosition++;
         for (int n = openContexts.size() - 1; n >= 0; n--) {
             Context context = openContexts.get(n);
@@ -254,7 +254,7 @@ public final class HashExtractor {
     private String lineBetween(long from, long to) {
         StringBuilder text = new StringBuilder((int) Math.max(0, to - from));
         for (long p = from; p < to; p++) {
-            text.append(line[(int) (p % LINE_WINDOW)]);
+            text.append(line[(int) p & (LINE_WINDOW - 1)]);
         }
         return text.toString();
     }
