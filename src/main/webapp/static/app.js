@@ -478,7 +478,7 @@
       if (items.length === 0) {
         var empty = el('tr', 'empty');
         var cell = el('td', null, 'No rows match.');
-        cell.colSpan = 9;
+        cell.colSpan = 10;
         empty.appendChild(cell);
         rows.appendChild(empty);
         return;
@@ -531,6 +531,7 @@
       tr.appendChild(el('td', 'name', item.name));
       tr.appendChild(el('td', null, item.fileType));
       tr.appendChild(el('td', null, item.firstSeen ? item.firstSeen.slice(0, 10) : ''));
+      tr.appendChild(el('td', 'context', item.context));
       var linkCell = el('td');
       var link = el('a', null, 'open');
       link.href = item.vtUrl;
@@ -544,7 +545,7 @@
     function detailsRow(item) {
       var tr = el('tr', 'details');
       var td = el('td');
-      td.colSpan = 9;
+      td.colSpan = 10;
       tr.appendChild(td);
       var cached = detailsCache[item.hash];
       if (cached) {

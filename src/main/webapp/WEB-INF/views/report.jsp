@@ -75,7 +75,7 @@
       </label>
       <label>Search
         <input type="search" name="q" id="filter-q" value="<c:out value='${query.text}'/>" maxlength="200"
-               placeholder="hash, label, name, file type" autocomplete="off">
+               placeholder="hash, label, name, file type, line" autocomplete="off">
       </label>
       <label>Rows per page
         <select name="limit" id="page-size">
@@ -119,6 +119,7 @@
         <th scope="col" data-sort="name">Name</th>
         <th scope="col" data-sort="fileType">File type</th>
         <th scope="col" data-sort="firstSeen">First seen</th>
+        <th scope="col">Line</th>
         <th scope="col">VirusTotal</th>
       </tr>
       </thead>
@@ -137,6 +138,7 @@
           <td class="name"><c:out value="${item.name}"/></td>
           <td><c:out value="${item.fileType}"/></td>
           <td><c:out value="${item.firstSeenDate}"/></td>
+          <td class="context"><c:out value="${item.context}"/></td>
           <td><a href="<c:out value='${item.vtUrl}'/>" rel="noopener noreferrer" target="_blank">open</a></td>
         </tr>
       </c:forEach>

@@ -10,7 +10,8 @@ import java.time.Instant;
  * Getter-style accessors so JSP EL and the JSON API see the same names.
  */
 @JsonPropertyOrder({"hash", "type", "status", "verdict", "malicious", "suspicious", "undetected", "harmless", "total",
-        "label", "name", "fileType", "sha256", "firstSeen", "lastAnalysis", "vtUrl", "error", "stale", "refreshing"})
+        "label", "name", "fileType", "sha256", "firstSeen", "lastAnalysis", "vtUrl", "error", "stale", "refreshing",
+        "context"})
 @JsonInclude(JsonInclude.Include.ALWAYS)
 public final class BatchItem {
     public static final String PENDING = "pending";
@@ -27,6 +28,7 @@ public final class BatchItem {
     private final Verdict verdict;
     private final boolean stale;
     private final boolean refreshing;
+    private final String context;
 
     /** The answer VirusTotal gave for a found file; null while pending, not found or failed. */
     public record Verdict(int malicious, int suspicious, int undetected, int harmless, String label, String name,
@@ -43,6 +45,12 @@ public final class BatchItem {
      */
     public BatchItem(String hash, HashType type, String status, String error, Verdict verdict, boolean stale,
             boolean refreshing) {
+        this(hash, type, status, error, verdict, stale, refreshing, null);
+    }
+
+    /** @param context the line of the upload the hash first came from, the hash marked; null when not kept */
+    public BatchItem(String hash, HashType type, String status, String error, Verdict verdict, boolean stale,
+            boolean refreshing, String context) {
         this.hash = hash;
         this.type = type;
         this.status = status;
@@ -50,6 +58,7 @@ public final class BatchItem {
         this.verdict = verdict;
         this.stale = stale;
         this.refreshing = refreshing;
+        this.context = context;
     }
 
     public String getHash() {
@@ -163,5 +172,13 @@ public final class BatchItem {
     /** A new lookup of this stale answer is queued. */
     public boolean isRefreshing() {
         return refreshing;
+    }
+
+    /**
+     * The line of the upload the hash first came from, at most 200 characters around it, the hash marked
+     * {@code «like this»}; null for batches stored before lines were kept. Uploader's text: escape it.
+     */
+    public String getContext() {
+        return context;
     }
 }

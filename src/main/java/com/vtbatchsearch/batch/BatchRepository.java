@@ -72,13 +72,14 @@ public final class BatchRepository {
                 batch.executeUpdate();
             }
             try (PreparedStatement item = c.prepareStatement(
-                    "INSERT INTO batch_items (batch_id, position, hash, hash_type) VALUES (?, ?, ?, ?)")) {
+                    "INSERT INTO batch_items (batch_id, position, hash, hash_type, context) VALUES (?, ?, ?, ?, ?)")) {
                 int position = 0;
                 for (Map.Entry<String, HashType> entry : hashes.distinct().entrySet()) {
                     item.setString(1, id);
                     item.setInt(2, position++);
                     item.setString(3, entry.getKey());
                     item.setString(4, entry.getValue().name());
+                    item.setString(5, hashes.context(entry.getKey()));
                     item.addBatch();
                     if (position % CHUNK == 0) {
                         item.executeBatch();
@@ -382,8 +383,9 @@ public final class BatchRepository {
                             r.getInt(5), r.getInt(6), r.getInt(7), r.getInt(8), r.getString(9), r.getString(10),
                             r.getString(11), r.getString(12), instant(r, 13), instant(r, 14));
                     into.add(new BatchItem(r.getString(1), HashType.valueOf(r.getString(2)), r.getString(3),
-                            r.getString(4), verdict, isStale(r.getString(3), r.getLong(16), now), r.getInt(17) == 1));
-                    last = new Cursor(r.getObject(18), r.getLong(15));
+                            r.getString(4), verdict, isStale(r.getString(3), r.getLong(16), now), r.getInt(17) == 1,
+                            r.getString(18)));
+                    last = new Cursor(r.getObject(19), r.getLong(15));
                 }
             }
         } catch (SQLException e) {
@@ -437,7 +439,7 @@ public final class BatchRepository {
     private static final String ITEM_COLUMNS = """
             SELECT i.hash, i.hash_type, l.status, l.error,
                    f.malicious, f.suspicious, f.undetected, f.harmless, f.label, f.name, f.file_type,
-                   f.sha256, f.first_seen, f.last_analysis, i.position, l.updated_at, l.refresh""";
+                   f.sha256, f.first_seen, f.last_analysis, i.position, l.updated_at, l.refresh, i.context""";
 
     /** The item columns and, last, the query's sort key, where the next chunk of an export starts. */
     private static String itemColumns(ItemQuery query) {
@@ -479,8 +481,9 @@ public final class BatchRepository {
             String pattern = "%" + query.text().toLowerCase(java.util.Locale.ROOT).replace("\\", "\\\\")
                     .replace("%", "\\%").replace("_", "\\_") + "%";
             sql.append(" AND (i.hash LIKE ? ESCAPE '\\' OR f.sha256 LIKE ? ESCAPE '\\' OR LOWER(f.label) LIKE ? ESCAPE '\\'"
-                    + " OR LOWER(f.name) LIKE ? ESCAPE '\\' OR LOWER(f.file_type) LIKE ? ESCAPE '\\')");
-            for (int n = 0; n < 5; n++) {
+                    + " OR LOWER(f.name) LIKE ? ESCAPE '\\' OR LOWER(f.file_type) LIKE ? ESCAPE '\\'"
+                    + " OR LOWER(i.context) LIKE ? ESCAPE '\\')");
+            for (int n = 0; n < 6; n++) {
                 arguments.add(pattern);
             }
         }

@@ -10,7 +10,8 @@ import java.util.Optional;
  * ever sees known columns and bounded numbers.
  *
  * @param verdict one of {@link Verdict}, or null for all
- * @param text    case-insensitive substring of hash, sha256, label, name or file type; null for none
+ * @param text    case-insensitive substring of hash, sha256, label, name, file type or the line the hash came
+ *                from; null for none
  * @param sort    the column to sort by; upload order when {@link Sort#POSITION}
  * @param limit   most items to return; 0 for all (no paging)
  */

@@ -39,7 +39,8 @@ final class ItemCsvWriter implements AutoCloseable {
             new Column("firstSeen", BatchItem::getFirstSeen),
             new Column("lastAnalysis", BatchItem::getLastAnalysis),
             new Column("vtUrl", BatchItem::getVtUrl),
-            new Column("error", BatchItem::getError));
+            new Column("error", BatchItem::getError),
+            new Column("context", BatchItem::getContext));
 
     static final String[] HEADER = COLUMNS.stream().map(Column::name).toArray(String[]::new);
 

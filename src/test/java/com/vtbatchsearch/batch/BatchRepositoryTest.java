@@ -360,6 +360,33 @@ class BatchRepositoryTest {
     }
 
     @Test
+    void eachItemKeepsTheLineItCameFromAndTheTextFilterSearchesIt() {
+        String md5 = hash(HashType.MD5, "context md5");
+        String sha1 = hash(HashType.SHA1, "context sha1");
+        String sha256 = hash(HashType.SHA256, "context sha256");
+        Map<String, HashType> distinct = new LinkedHashMap<>();
+        distinct.put(md5, HashType.MD5);
+        distinct.put(sha1, HashType.SHA1);
+        distinct.put(sha256, HashType.SHA256);
+        String line = "\u00ab" + md5 + "\u00bb;Emotet 100% <script>_dropper";
+        String id = UUID.randomUUID().toString();
+        batches.create(id, T0, new ExtractedHashes(distinct, 3,
+                Map.of(md5, line, sha1, "hash1 = \"\u00ab" + sha1 + "\u00bb\" // QakBot")));
+
+        List<BatchItem> items = batches.items(id);
+        assertEquals(line, items.get(0).getContext());
+        assertEquals("hash1 = \"\u00ab" + sha1 + "\u00bb\" // QakBot", items.get(1).getContext());
+        assertNull(items.get(2).getContext(), "a hash without a known line has none");
+        assertEquals(List.of(md5), hashesOf(batches.items(id,
+                new ItemQuery(null, "emotet 100%", ItemQuery.Sort.POSITION, false, 0, 0))));
+        assertEquals(List.of(sha1), hashesOf(batches.items(id,
+                new ItemQuery(null, "qakbot", ItemQuery.Sort.POSITION, false, 0, 0))));
+        assertEquals(List.of(), hashesOf(batches.items(id,
+                new ItemQuery(null, "100_", ItemQuery.Sort.POSITION, false, 0, 0))), "wildcards stay literal");
+        assertEquals(1, batches.countItems(id, new ItemQuery(null, "<SCRIPT>", ItemQuery.Sort.POSITION, false, 0, 0)));
+    }
+
+    @Test
     void exportsReadInChunksKeepEveryRowInOrder() {
         int n = BatchRepository.EXPORT_CHUNK * 2 + 7;
         String[] hashes = new String[n];

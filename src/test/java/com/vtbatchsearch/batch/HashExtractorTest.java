@@ -4,8 +4,12 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.vtbatchsearch.testing.Corpus;
 import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.Reader;
 import java.io.StringReader;
+import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -229,5 +233,210 @@ class HashExtractorTest {
 
         assertEquals(0, hashes.unique());
         assertEquals(0, hashes.found());
+    }
+
+    // 0x + 40 hex digits is an Ethereum address; other lengths after 0x keep their meaning.
+
+    @ParameterizedTest
+    @ValueSource(strings = {"0x%s", "0X%s", "send to 0x%s now", "\"0x%s\",", "0\u200Bx%s", "%%3A0x%s"})
+    void fortyHexDigitsAfter0xAreAnEthereumAddressNotASha1(String template) {
+        ExtractedHashes hashes = extract(template.formatted(SHA1));
+
+        assertEquals(0, hashes.unique());
+        assertEquals(0, hashes.found());
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"x%s", "10x%s", "0 x%s", "0y%s", "0x %s", "0x-%s"})
+    void fortyHexDigitsWithoutA0xRightBeforeThemAreASha1(String template) {
+        ExtractedHashes hashes = extract(template.formatted(SHA1));
+
+        assertEquals(List.of(SHA1), hashes.hashes());
+    }
+
+    @Test
+    void thirtyTwoAndSixtyFourHexDigitsAfter0xAreStillHashes() {
+        ExtractedHashes hashes = extract("0x" + MD5 + " 0x" + SHA256 + " 0x" + SHA1);
+
+        assertEquals(List.of(MD5, SHA256), hashes.hashes());
+        assertEquals(2, hashes.found());
+    }
+
+    // A percent escape glued to a hash is not part of it.
+
+    @ParameterizedTest
+    @ValueSource(strings = {"?filehash=sha256%%3A%s", "sha256%%3a%s&x=1", "q%%3D%s", "path%%2F%s%%2Fx", "a%%20%s",
+        "sha256%%253A%s"})
+    void aPercentEscapeBeforeAHashIsASeparator(String template) {
+        ExtractedHashes hashes = extract(template.formatted(SHA256));
+
+        assertEquals(List.of(SHA256), hashes.hashes());
+        assertEquals(1, hashes.found());
+    }
+
+    @Test
+    void aPlainSixtySixDigitRunStillYieldsNothing() {
+        ExtractedHashes hashes = extract("sha256:3A" + SHA256 + " and 3a" + SHA256);
+
+        assertEquals(0, hashes.unique());
+    }
+
+    @Test
+    void anEscapeOfAHexDigitStaysPartOfTheRun() {
+        // %41 is "A": the 2 + 32 digits are one 34-digit run, as before
+        assertEquals(0, extract("x%41" + MD5).unique());
+        assertEquals(List.of("41" + MD5.substring(2)), extract("x%41" + MD5.substring(2)).hashes());
+    }
+
+    @Test
+    void thirtyDigitsAfterAnEscapeAreNoLongerTakenForAnMd5() {
+        assertEquals(0, extract("sha256%3A" + MD5.substring(2)).unique());
+    }
+
+    // Zero-width characters and soft hyphens inside a hash are ignored.
+
+    @ParameterizedTest
+    @ValueSource(chars = {'\u200B', '\u200C', '\u200D', '\u2060', '\uFEFF', '\u00AD'})
+    void anInvisibleCharacterInsideAHashJoinsIt(char invisible) {
+        String text = "hash: " + SHA256.substring(0, 20) + invisible + SHA256.substring(20, 50) + invisible
+                + invisible + SHA256.substring(50) + " end";
+
+        ExtractedHashes hashes = extract(text);
+
+        assertEquals(List.of(SHA256), hashes.hashes());
+        assertEquals(1, hashes.found());
+    }
+
+    @Test
+    void anInvisibleCharacterBetweenTwoHashesKeepsThemApart() {
+        ExtractedHashes hashes = extract(MD5 + "\u200B" + OTHER_MD5 + "\u00AD" + SHA1);
+
+        assertEquals(List.of(MD5, OTHER_MD5, SHA1), hashes.hashes());
+    }
+
+    @Test
+    void invisibleCharactersAroundAHashChangeNothing() {
+        ExtractedHashes hashes = extract("\u200B" + SHA1 + "\u200B," + "\uFEFF" + MD5 + "\u00AD\n");
+
+        assertEquals(List.of(SHA1, MD5), hashes.hashes());
+    }
+
+    @Test
+    void piecesThatJoinIntoNoHashStayWhatTheyWere() {
+        // 32 + 33 digits: 65 joined is no hash, so the md5 before the break is found as it was before
+        ExtractedHashes hashes = extract(MD5 + "\u200B" + hexRun(33));
+
+        assertEquals(List.of(MD5), hashes.hashes());
+    }
+
+    @Test
+    void aHashSplitByAnInvisibleCharacterIsFoundWhereverTheReadBufferEnds() throws IOException {
+        String text = " ".repeat(8_192 - 10) + SHA256.substring(0, 9) + "\u200B" + SHA256.substring(9) + "\n";
+
+        assertEquals(List.of(SHA256), new HashExtractor(10).read(new StringReader(text)).result().hashes());
+    }
+
+    // The line each hash came from.
+
+    @Test
+    void eachHashKeepsTheLineOfItsFirstOccurrenceWithTheHashMarked() {
+        ExtractedHashes hashes = extract("# list\r\n" + MD5.toUpperCase() + ";Emotet dropper\r\n"
+                + "  a," + SHA1 + ",b,\t" + SHA256 + "  \r\n" + MD5 + ";seen again\n");
+
+        assertEquals("\u00ab" + MD5 + "\u00bb;Emotet dropper", hashes.context(MD5));
+        assertEquals("a,\u00ab" + SHA1 + "\u00bb,b, " + SHA256, hashes.context(SHA1));
+        assertEquals("a," + SHA1 + ",b, \u00ab" + SHA256 + "\u00bb", hashes.context(SHA256));
+    }
+
+    @Test
+    void aLongLineKeepsTwoHundredCharactersAroundTheHash() {
+        String text = "{\"a\": \"" + "x".repeat(5_000) + " " + SHA256 + " " + "y".repeat(5_000) + "\"}";
+
+        String context = extract(text).context(SHA256);
+
+        assertEquals(HashExtractor.CONTEXT_LENGTH, context.length());
+        String marked = "\u00ab" + SHA256 + "\u00bb";
+        int left = (HashExtractor.CONTEXT_LENGTH - marked.length()) / 2;
+        assertEquals("\u2026" + "x".repeat(left - 2) + " " + marked + " " + "y".repeat(
+                HashExtractor.CONTEXT_LENGTH - marked.length() - left - 2) + "\u2026", context);
+    }
+
+    @Test
+    void aSingleLineJsonFileKeepsTwoHundredCharactersAroundEachHashReadBufferByBuffer() throws IOException {
+        StringBuilder json = new StringBuilder("{\"type\":\"bundle\",\"objects\":[");
+        List<String> hashes = new java.util.ArrayList<>();
+        for (int i = 0; i < 3_000; i++) {
+            String sha256 = BatchRepositoryTest.hash(HashType.SHA256, "object " + i);
+            hashes.add(sha256);
+            json.append("{\"type\":\"indicator\",\"id\":\"indicator--").append(i)
+                    .append("\",\"pattern\":\"[file:hashes.'SHA-256' = '").append(sha256)
+                    .append("']\",\"description\":\"sample ").append(i).append("\"},");
+        }
+        json.append("{}]}");
+        assertTrue(json.length() > 500_000, "one line of " + json.length() + " characters");
+
+        ExtractedHashes extracted = new HashExtractor(10_000).read(new StringReader(json.toString())).result();
+
+        assertEquals(hashes, extracted.hashes());
+        for (int i = 0; i < hashes.size(); i++) {
+            String context = extracted.context(hashes.get(i));
+            assertTrue(context.length() <= HashExtractor.CONTEXT_LENGTH, context);
+            assertTrue(context.contains("\"pattern\":\"[file:hashes.'SHA-256' = '\u00ab" + hashes.get(i)
+                    + "\u00bb']\",\"description\":\"sample " + i + "\"}"), context);
+        }
+        String middle = extracted.context(hashes.get(1_500));
+        assertEquals(HashExtractor.CONTEXT_LENGTH, middle.length());
+        assertTrue(middle.startsWith("\u2026") && middle.endsWith("\u2026"), "both cut sides end in an ellipsis: " + middle);
+    }
+
+    @Test
+    void aShortSideLeavesItsRoomToTheOther() {
+        String text = "md5: " + MD5 + " " + "z".repeat(1_000);
+
+        String context = extract(text).context(MD5);
+
+        assertEquals(HashExtractor.CONTEXT_LENGTH, context.length());
+        assertTrue(context.startsWith("md5: \u00ab" + MD5 + "\u00bb zzz"), context);
+    }
+
+    @Test
+    void invisibleAndControlCharactersLeaveTheContext() {
+        ExtractedHashes hashes = extract("a\u0007b " + SHA1.substring(0, 5) + "\u200B" + SHA1.substring(5) + " c\u00ADd");
+
+        assertEquals("a b \u00ab" + SHA1 + "\u00bb cd", hashes.context(SHA1));
+    }
+
+    @Test
+    void aCutNeverLeavesHalfAnEmoji() {
+        String text = "\uD83D\uDE00".repeat(300) + " " + MD5 + " " + "\uD83D\uDE00".repeat(300);
+
+        String context = extract(text).context(MD5);
+
+        for (int i = 0; i < context.length(); i++) {
+            char c = context.charAt(i);
+            if (Character.isHighSurrogate(c)) {
+                assertTrue(Character.isLowSurrogate(context.charAt(++i)), context);
+            } else {
+                assertTrue(!Character.isSurrogate(c), "lone surrogate at " + i + ": " + context);
+            }
+        }
+        assertTrue(context.contains(" \u00ab" + MD5 + "\u00bb \uD83D\uDE00"), context);
+    }
+
+    @Test
+    void theSignatureBaseHashListKeepsEachHashsComment() throws IOException {
+        ExtractedHashes hashes;
+        try (Reader reader = new InputStreamReader(Corpus.open(Corpus.HASH_IOCS), StandardCharsets.UTF_8)) {
+            hashes = new HashExtractor(100_000).read(reader).result();
+        }
+
+        assertEquals(3057, hashes.unique());
+        assertEquals(hashes.unique(), hashes.contexts().size());
+        hashes.contexts().forEach((hash, context) -> {
+            assertTrue(context.contains("\u00ab" + hash + "\u00bb"), context);
+            assertTrue(context.length() <= HashExtractor.CONTEXT_LENGTH, context);
+        });
+        String hash = "ce583821191345274cd954b2db7da9742c239fe413fc17dcb97ffdd7b51cb072";
+        assertEquals("\u00ab" + hash + "\u00bb;Dark Caracal - MS Windows HtmlHelp Data", hashes.context(hash));
     }
 }

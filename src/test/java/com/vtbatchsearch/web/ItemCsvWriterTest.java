@@ -33,7 +33,8 @@ class ItemCsvWriterTest {
         BatchItem found = new BatchItem("a".repeat(32), HashType.MD5, BatchItem.DONE, null,
                 new BatchItem.Verdict(5, 0, 60, 1, "=cmd|' /C calc'!A0", "naïve, \"quoted\"\nname.exe", "Win32 EXE",
                         "b".repeat(64), Instant.parse("2020-01-02T03:04:05Z"), null));
-        BatchItem pending = new BatchItem("c".repeat(40), HashType.SHA1, BatchItem.PENDING, null, null);
+        BatchItem pending = new BatchItem("c".repeat(40), HashType.SHA1, BatchItem.PENDING, null, null, false, false,
+                "=HYPERLINK(\"http://x\");\u00ab" + "c".repeat(40) + "\u00bb");
         try (ItemCsvWriter csv = new ItemCsvWriter(out)) {
             csv.write(found);
             csv.write(pending);
@@ -55,5 +56,9 @@ class ItemCsvWriterTest {
         assertEquals("", records.get(1).get("malicious"));
         assertEquals("https://www.virustotal.com/gui/file/" + "c".repeat(40), records.get(1).get("vtUrl"));
         assertEquals(ItemCsvWriter.HEADER.length, records.get(1).size());
+        assertEquals("context", ItemCsvWriter.HEADER[ItemCsvWriter.HEADER.length - 1]);
+        assertEquals("", records.get(0).get("context"), "no line known: an empty cell");
+        assertEquals("'=HYPERLINK(\"http://x\");\u00ab" + "c".repeat(40) + "\u00bb", records.get(1).get("context"),
+                "the uploader's line cannot become a formula");
     }
 }

@@ -198,7 +198,7 @@ class ReportApiIT {
         assertEquals(0xBF, body[2] & 0xFF);
         String csv = new String(body, 3, body.length - 3, StandardCharsets.UTF_8);
         assertTrue(csv.startsWith("hash,type,status,verdict,malicious,suspicious,undetected,harmless,total,label,"
-                + "name,fileType,sha256,firstSeen,lastAnalysis,vtUrl,error\r\n"), csv);
+                + "name,fileType,sha256,firstSeen,lastAnalysis,vtUrl,error,context\r\n"), csv);
         String outsideQuotes = csv.replaceAll("\"(?:[^\"]|\"\")*\"", "\"\"");
         assertFalse(Pattern.compile("[^\r]\n").matcher(outsideQuotes).find(), "rows end with CRLF");
 
@@ -212,7 +212,7 @@ class ReportApiIT {
         for (int i = 0; i < records.size(); i++) {
             CSVRecord record = records.get(i);
             JsonNode item = items.get(i);
-            assertEquals(17, record.size());
+            assertEquals(18, record.size());
             for (String column : record.getParser().getHeaderNames()) {
                 JsonNode value = item.path(column);
                 String expected = value.isNull() ? "" : value.asText();
@@ -235,6 +235,41 @@ class ReportApiIT {
         String filteredCsv = new String(filtered.body(), StandardCharsets.UTF_8);
         assertEquals(3, filteredCsv.split("\r\n").length + (filteredCsv.endsWith("\r\n") ? 1 : 0),
                 "filters apply to exports: header and one row");
+    }
+
+    @Test
+    void eachItemCarriesTheLineItCameFromEscapedWhereverItIsShown() throws Exception {
+        String hostile = MALICIOUS.toUpperCase() + ";<img src=x onerror=alert(1)> Emotet dropper";
+        String formula = "=cmd|' /C calc'!A0," + CLEAN;
+        HttpResponse<String> created = http().post("/api/batches", "text/plain; charset=UTF-8",
+                (hostile + "\r\n" + formula + "\r\n" + MALICIOUS + ";seen again\r\n").getBytes(StandardCharsets.UTF_8));
+        assertEquals(201, created.statusCode(), created.body());
+        String id = json.readTree(created.body()).path("id").asText();
+
+        JsonNode items = json.readTree(http().get("/api/batches/" + id).body()).path("items");
+        String hostileContext = "\u00ab" + MALICIOUS + "\u00bb;<img src=x onerror=alert(1)> Emotet dropper";
+        assertEquals(hostileContext, items.get(0).path("context").asText(), "the line of the first occurrence");
+        assertEquals("=cmd|' /C calc'!A0,\u00ab" + CLEAN + "\u00bb", items.get(1).path("context").asText());
+
+        JsonNode found = json.readTree(http().get("/api/batches/" + id + "?q=EMOTET").body());
+        assertEquals(List.of(MALICIOUS), hashes(found), "the text filter searches the line");
+
+        String csv = new String(http().getBytes("/api/batches/" + id + "?format=csv").body(), StandardCharsets.UTF_8)
+                .substring(1);
+        List<CSVRecord> records;
+        try (CSVParser parser = CSVFormat.EXCEL.builder().setHeader().setSkipHeaderRecord(true).get()
+                .parse(new StringReader(csv))) {
+            records = parser.getRecords();
+        }
+        assertEquals(hostileContext, records.get(0).get("context"));
+        assertEquals("'=cmd|' /C calc'!A0,\u00ab" + CLEAN + "\u00bb", records.get(1).get("context"),
+                "a line that a spreadsheet would evaluate is neutralised");
+        JsonNode exported = json.readTree(http().get("/api/batches/" + id + "?format=json").body());
+        assertEquals(hostileContext, exported.path("items").get(0).path("context").asText());
+
+        String html = http().get("/report/" + id).body();
+        assertTrue(html.contains(";&lt;img src=x onerror=alert(1)&gt; Emotet dropper"), "the line is escaped on the page");
+        assertFalse(html.contains("<img src=x"), html);
     }
 
     @Test

@@ -105,6 +105,12 @@ class UploadFlowIT {
         Map<String, Integer> byType = new java.util.HashMap<>();
         batch.path("items").forEach(item -> byType.merge(item.path("type").asText(), 1, Integer::sum));
         assertEquals(Map.of("md5", 989, "sha1", 893, "sha256", 1175), byType);
+        String sha256 = "ce583821191345274cd954b2db7da9742c239fe413fc17dcb97ffdd7b51cb072";
+        JsonNode withComment = json.readTree(http.get("/api/batches/" + id + "?q=" + sha256).body()).path("items");
+        assertEquals("\u00ab" + sha256 + "\u00bb;Dark Caracal - MS Windows HtmlHelp Data",
+                withComment.get(0).path("context").asText(), "each hash keeps its HASH;COMMENT line");
+        batch.path("items").forEach(item -> assertTrue(
+                item.path("context").asText().contains("\u00ab" + item.path("hash").asText() + "\u00bb"), item.toString()));
         assertEquals(3057, VT.calls() - callsBefore, "one VirusTotal call per distinct hash");
         assertEquals(0, VT.rateLimitedCalls(), "no call beyond the fake's 6,000 a minute");
 
