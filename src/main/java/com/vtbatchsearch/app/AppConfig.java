@@ -1,5 +1,6 @@
 package com.vtbatchsearch.app;
 
+import com.vtbatchsearch.lookup.HttpProxy;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.nio.file.Path;
@@ -34,7 +35,10 @@ public record AppConfig(
         Optional<String> accessToken,
         int maxBatchesPerHourPerClient,
         int maxNewHashesPerDayPerClient,
-        int batchRetentionDays) {
+        int batchRetentionDays,
+        int vtRequestsPerHour,
+        int vtRequestsPerMonth,
+        Optional<HttpProxy> vtProxy) {
 
     public static final String DEFAULT_VT_BASE_URL = "https://www.virustotal.com/api/v3";
     /** Where the SQLite file lives on Azure App Service: /home is the share that survives restarts. */
@@ -87,12 +91,15 @@ public record AppConfig(
         int batchesPerHour = reader.integer("MAX_BATCHES_PER_HOUR_PER_CLIENT", 30, 1, 1_000_000_000);
         int newHashesPerDay = reader.integer("MAX_NEW_HASHES_PER_DAY_PER_CLIENT", 10_000, 1, 1_000_000_000);
         int retentionDays = reader.integer("BATCH_RETENTION_DAYS", 0, 0, 36_500);
+        int perHour = reader.integer("VT_REQUESTS_PER_HOUR", 0, 0, 1_000_000_000);
+        int perMonth = reader.integer("VT_REQUESTS_PER_MONTH", 0, 0, 1_000_000_000);
+        Optional<HttpProxy> proxy = reader.proxy(baseUrl);
         if (!reader.errors.isEmpty()) {
             throw new InvalidConfigException(reader.errors);
         }
         return new AppConfig(apiKey, baseUrl, perMinute, perDay, timeout, attempts, retryBase, workers,
                 cacheTtlDays, notFoundTtlHours, redis, dataDir, dbUrl, dbUser, dbPassword, maxUpload, maxHashes,
-                accessToken, batchesPerHour, newHashesPerDay, retentionDays);
+                accessToken, batchesPerHour, newHashesPerDay, retentionDays, perHour, perMonth, proxy);
     }
 
     /** Azure App Service sets these in every app's environment. */
@@ -129,7 +136,11 @@ public record AppConfig(
                 + ", accessToken=" + (accessToken.isPresent() ? "(set)" : "(not set: open instance)")
                 + ", maxBatchesPerHourPerClient=" + maxBatchesPerHourPerClient
                 + ", maxNewHashesPerDayPerClient=" + maxNewHashesPerDayPerClient
-                + ", batchRetentionDays=" + (batchRetentionDays == 0 ? "0 (keep forever)" : batchRetentionDays) + "]";
+                + ", batchRetentionDays=" + (batchRetentionDays == 0 ? "0 (keep forever)" : batchRetentionDays)
+                + ", vtRequestsPerHour=" + (vtRequestsPerHour == 0 ? "0 (no limit of its own)" : vtRequestsPerHour)
+                + ", vtRequestsPerMonth=" + (vtRequestsPerMonth == 0 ? "0 (no limit of its own)" : vtRequestsPerMonth)
+                + ", vtProxy=" + vtProxy.map(p -> p.variable() + " " + p + (p.hasCredentials() ? " (with credentials)" : ""))
+                        .orElse("(none from the environment)") + "]";
     }
 
     static String withoutPassword(URI uri) {
@@ -242,6 +253,16 @@ public record AppConfig(
                 return defaultValue;
             }
             return value;
+        }
+
+        /** The proxy the environment names for requests to {@code target}; a malformed one is an error naming its variable. */
+        Optional<HttpProxy> proxy(URI target) {
+            try {
+                return HttpProxy.forTarget(target, source);
+            } catch (IllegalArgumentException e) {
+                errors.add(e.getMessage());
+                return Optional.empty();
+            }
         }
 
         Path path(String name, Path defaultValue) {

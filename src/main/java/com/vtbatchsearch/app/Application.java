@@ -10,6 +10,7 @@ import com.vtbatchsearch.lookup.LookupRepository;
 import com.vtbatchsearch.lookup.LookupStatus;
 import com.vtbatchsearch.lookup.LookupWorker;
 import com.vtbatchsearch.lookup.QueueMaintenance;
+import com.vtbatchsearch.lookup.QuotaAwareLimiter;
 import com.vtbatchsearch.lookup.RateLimiter;
 import com.vtbatchsearch.lookup.RedisRateLimiter;
 import com.vtbatchsearch.lookup.VirusTotalClient;
@@ -47,6 +48,9 @@ public final class Application implements AutoCloseable {
     private static final Duration WORKER_STOP_TIMEOUT = Duration.ofSeconds(8);
     private static final Duration MAINTENANCE_INTERVAL = Duration.ofSeconds(15);
     private static final Duration EXPIRY_INTERVAL = Duration.ofHours(1);
+    private static final Duration QUOTA_READ_INTERVAL = Duration.ofMinutes(3);
+    /** The call log covers a month, for VT_REQUESTS_PER_MONTH. */
+    private static final Duration CALL_LOG_KEPT = Duration.ofDays(32);
 
     private final AppConfig config;
     private final Deque<AutoCloseable> toClose = new ArrayDeque<>();
@@ -100,10 +104,15 @@ public final class Application implements AutoCloseable {
                             callHistory(callLog, clock.instant()), callLog::record)
                     : new RedisRateLimiter(redis, RedisLookupQueue.DEFAULT_PREFIX, config.vtRequestsPerMinute(),
                             config.vtRequestsPerDay(), clock, callLog::record);
-            status = new LookupStatus(true, limiter);
             VirusTotalClient client = new VirusTotalClient(config.vtBaseUrl(), config.vtApiKey().get(),
-                    Duration.ofSeconds(config.vtTimeoutSeconds()));
+                    Duration.ofSeconds(config.vtTimeoutSeconds()), config.vtProxy().orElse(null));
             toClose.push(client);
+            QuotaAwareLimiter quota = new QuotaAwareLimiter(limiter, client::overallQuotas, callLog::countSince,
+                    config.vtRequestsPerHour(), config.vtRequestsPerMonth(), QUOTA_READ_INTERVAL,
+                    VirusTotalClient.mask(config.vtApiKey().get()), clock);
+            limiter = quota;
+            readQuotaAtStart(quota);
+            status = new LookupStatus(true, limiter);
             maintenance = new QueueMaintenance(queue, lookupRepository, MAINTENANCE_INTERVAL, clock,
                     restoreBudget(limiter, callLog, clock));
             try {
@@ -124,6 +133,13 @@ public final class Application implements AutoCloseable {
         if (config.batchRetentionDays() > 0) {
             scheduleExpiry(new BatchExpiry(batchService, Duration.ofDays(config.batchRetentionDays()), clock));
         }
+    }
+
+    /** Reads the key's quotas from VirusTotal once, in the background, so an unreachable VirusTotal does not hold up the start. */
+    private void readQuotaAtStart(QuotaAwareLimiter quota) {
+        Thread reader = new Thread(quota::readAtStart, "quota-reader");
+        reader.setDaemon(true);
+        reader.start();
     }
 
     /** Deletes expired batches now (in the background, so a slow database does not hold up the start) and hourly. */
@@ -164,7 +180,7 @@ public final class Application implements AutoCloseable {
      */
     private static List<Instant> callHistory(CallLogRepository callLog, Instant now) {
         try {
-            callLog.deleteBefore(now.minus(Duration.ofDays(2)));
+            callLog.deleteBefore(now.minus(CALL_LOG_KEPT));
             return callLog.since(now.minus(Duration.ofDays(1)));
         } catch (RuntimeException e) {
             LOG.warning(() -> "the VirusTotal call log cannot be read (" + describe(e)

@@ -50,6 +50,15 @@ public interface RateLimiter {
 
     int perDay();
 
+    /** Reads the key's quota from VirusTotal again now, as after a 429; a limiter of settings only has none to read. */
+    default void recheck() {
+    }
+
+    /** The figures of the budget for pages and health. */
+    default QuotaMeter meter() {
+        return QuotaMeter.fromSettings(this);
+    }
+
     static LocalDate utcDay(Instant instant) {
         return instant.atZone(ZoneOffset.UTC).toLocalDate();
     }
