@@ -27,7 +27,11 @@ import org.apache.hc.client5.http.auth.UsernamePasswordCredentials;
 import org.apache.hc.client5.http.classic.methods.HttpGet;
 import org.apache.hc.client5.http.config.ConnectionConfig;
 import org.apache.hc.client5.http.config.RequestConfig;
+import org.apache.hc.client5.http.auth.AuthCache;
+import org.apache.hc.client5.http.impl.auth.BasicAuthCache;
 import org.apache.hc.client5.http.impl.auth.BasicCredentialsProvider;
+import org.apache.hc.client5.http.impl.auth.BasicScheme;
+import org.apache.hc.client5.http.protocol.HttpClientContext;
 import org.apache.hc.client5.http.impl.classic.CloseableHttpClient;
 import org.apache.hc.client5.http.impl.classic.HttpClientBuilder;
 import org.apache.hc.client5.http.impl.classic.HttpClients;
@@ -65,6 +69,8 @@ public final class VirusTotalClient implements AutoCloseable {
     private final ObjectMapper json = new ObjectMapper();
     private final Set<HttpGet> inFlight = ConcurrentHashMap.newKeySet();
     private final HttpProxy proxy;
+    /** Holds the proxy's Basic scheme, so requests send the credentials at once instead of after a 407. */
+    private final AuthCache proxyAuth = new BasicAuthCache();
 
     public VirusTotalClient(URI baseUrl, String apiKey, Duration timeout) {
         this(baseUrl, apiKey, timeout, null);
@@ -100,11 +106,20 @@ public final class VirusTotalClient implements AutoCloseable {
                 credentials.setCredentials(new AuthScope(proxy.host(), proxy.port()),
                         new UsernamePasswordCredentials(proxy.user(), proxy.password().toCharArray()));
                 builder.setDefaultCredentialsProvider(credentials);
+                BasicScheme basic = new BasicScheme();
+                basic.initPreemptive(new UsernamePasswordCredentials(proxy.user(), proxy.password().toCharArray()));
+                proxyAuth.put(new HttpHost("http", proxy.host(), proxy.port()), basic);
             }
         } else {
             builder.setRoutePlanner(new SystemDefaultRoutePlanner(ProxySelector.getDefault()));
         }
         this.http = builder.build();
+    }
+
+    private HttpClientContext context() {
+        HttpClientContext context = HttpClientContext.create();
+        context.setAuthCache(proxyAuth);
+        return context;
     }
 
     /** The proxy from the environment, or null. */
@@ -118,7 +133,7 @@ public final class VirusTotalClient implements AutoCloseable {
         get.setHeader("Accept", "application/json");
         inFlight.add(get);
         try {
-            return http.execute(get, response -> {
+            return http.execute(get, context(), response -> {
                 String body = response.getEntity() == null ? ""
                         : EntityUtils.toString(response.getEntity(), StandardCharsets.UTF_8);
                 LookupOutcome outcome = map(response.getCode(), body);
@@ -144,7 +159,7 @@ public final class VirusTotalClient implements AutoCloseable {
         get.setHeader("Accept", "application/json");
         inFlight.add(get);
         try {
-            return http.execute(get, response -> {
+            return http.execute(get, context(), response -> {
                 String body = response.getEntity() == null ? ""
                         : EntityUtils.toString(response.getEntity(), StandardCharsets.UTF_8);
                 if (response.getCode() != 200) {
