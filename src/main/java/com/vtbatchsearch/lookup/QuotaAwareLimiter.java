@@ -251,6 +251,17 @@ public final class QuotaAwareLimiter implements RateLimiter {
     }
 
     @Override
+    public long remainingThisMonth() {
+        Reading r = reading;
+        if (r == null) {
+            return Long.MAX_VALUE;
+        }
+        Period month = period(r.virusTotal() == null ? null : r.virusTotal().monthly(), perMonth, r.ownMonth(),
+                sinceReading(r, clock.instant()));
+        return month.allowed() == null ? Long.MAX_VALUE : Math.max(0, month.allowed() - month.used());
+    }
+
+    @Override
     public QuotaMeter meter() {
         Instant now = clock.instant();
         Reading r = reading;

@@ -54,6 +54,11 @@ public interface RateLimiter {
     default void recheck() {
     }
 
+    /** Lookups left this UTC month by the budget in force; {@link Long#MAX_VALUE} when the month has no cap. */
+    default long remainingThisMonth() {
+        return Long.MAX_VALUE;
+    }
+
     /** The figures of the budget for pages and health. */
     default QuotaMeter meter() {
         return QuotaMeter.fromSettings(this);
