@@ -12,6 +12,7 @@ import com.vtbatchsearch.testing.FakeVirusTotal;
 import com.vtbatchsearch.testing.FakeVirusTotal.Reply;
 import com.vtbatchsearch.testing.Instances;
 import com.vtbatchsearch.testing.LogCapture;
+import com.vtbatchsearch.testing.RedisProcess;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -103,6 +104,34 @@ class AccountQuotaIT {
         assertEquals("public", healthQuota().get("keyKind"));
         System.out.println("quota meter, allowance 20 / settings 500: " + healthQuota().get("summary")
                 + " | notice: " + app.status().getNotice());
+    }
+
+    @Test
+    void twoInstancesSharingARedisStopTogetherAtTheDailyAllowance() throws Exception {
+        vt.allowance(NO_CAP, 20, NO_CAP).usedByOthers(0, 4, 4);
+        try (RedisProcess redis = RedisProcess.start()) {
+            startApp("REDIS_URL", redis.url());
+            Application other = Instances.start(settings(vt, dataDir, "VT_REQUESTS_PER_MINUTE", "1000",
+                    "VT_WORKERS", "2", "REDIS_URL", redis.url()));
+            try {
+                submit(40);
+
+                await("lookups paused", Duration.ofSeconds(20), () -> app.limiter().pause().isPresent()
+                        && other.limiter().pause().isPresent());
+                Thread.sleep(500);
+
+                // one request per instance may still meet the spent day at its edge (README); never more
+                assertEquals(16, answered());
+                assertTrue(vt.rateLimitedCalls() <= 2, vt.rateLimitedCalls() + " 429s");
+                Instant until = other.limiter().pause().get().until(); // Redis keeps it as a time to live
+                assertTrue(Duration.between(RateLimiter.startOfNextUtcDay(Instant.now()), until).abs().toMillis() < 1000,
+                        "paused until " + until);
+            } finally {
+                other.close();
+                app.close();
+                app = null;
+            }
+        }
     }
 
     @Test
