@@ -55,8 +55,7 @@ class AccountQuotaIT {
         }
         vt.close();
         logs.close();
-        assertTrue(logs.containing(FakeVirusTotal.API_KEY).isEmpty(), "the API key is in a log line: "
-                + logs.containing(FakeVirusTotal.API_KEY));
+        logs.assertAbsent(FakeVirusTotal.API_KEY);
     }
 
     private Application startApp(String... more) {

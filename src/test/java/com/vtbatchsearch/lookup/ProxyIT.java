@@ -55,9 +55,7 @@ class ProxyIT {
         vt.close();
         logs.close();
         String basic = Base64.getEncoder().encodeToString((USER + ":" + PASSWORD).getBytes(StandardCharsets.UTF_8));
-        for (String secret : List.of(PASSWORD, basic, FakeVirusTotal.API_KEY)) {
-            assertTrue(logs.containing(secret).isEmpty(), "a secret is in a log line: " + logs.containing(secret));
-        }
+        logs.assertAbsent(PASSWORD, basic, FakeVirusTotal.API_KEY);
     }
 
     private String submit(int count) {

@@ -42,6 +42,15 @@ public final class LogCapture extends Handler implements AutoCloseable {
         return lines().stream().filter(line -> line.contains(text)).toList();
     }
 
+    /** Fails when a captured line holds any of {@code secrets}. */
+    public void assertAbsent(String... secrets) {
+        for (String secret : secrets) {
+            if (!containing(secret).isEmpty()) {
+                throw new AssertionError("a secret is in a log line: " + containing(secret));
+            }
+        }
+    }
+
     @Override
     public void flush() {
     }
