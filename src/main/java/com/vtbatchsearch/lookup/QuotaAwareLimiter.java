@@ -267,13 +267,15 @@ public final class QuotaAwareLimiter implements RateLimiter {
         Reading r = reading;
         QuotaMeter.Period minute = new QuotaMeter.Period(inner.usedThisMinute(), (long) inner.perMinute());
         QuotaMeter.Period today = new QuotaMeter.Period(usedToday(), (long) perDay());
-        boolean current = r != null && r.at().truncatedTo(ChronoUnit.HOURS).equals(now.truncatedTo(ChronoUnit.HOURS));
-        if (!current) {
+        // A reading stands for its day; its hour only within that hour (no reading is taken during a pause).
+        if (r == null || !RateLimiter.utcDay(r.at()).equals(RateLimiter.utcDay(now))) {
             return new QuotaMeter(false, minute, null, today, null, null, null, null);
         }
+        boolean sameHour = r.at().truncatedTo(ChronoUnit.HOURS).equals(now.truncatedTo(ChronoUnit.HOURS));
         int since = sinceReading(r, now);
         AccountQuota vt = r.virusTotal();
-        QuotaMeter.Period hour = shown(period(vt == null ? null : vt.hourly(), perHour, r.ownHour(), since), vt);
+        QuotaMeter.Period hour = sameHour
+                ? shown(period(vt == null ? null : vt.hourly(), perHour, r.ownHour(), since), vt) : null;
         QuotaMeter.Period month = shown(period(vt == null ? null : vt.monthly(), perMonth, r.ownMonth(), since), vt);
         Long others = vt == null ? null : Math.max(0, vt.daily().used() - r.ownToday());
         return new QuotaMeter(vt != null, minute, hour, today, month, others, vt == null ? null : vt.keyKind(), r.at());

@@ -103,6 +103,13 @@ class QuotaAwareLimiterTest {
         assertEquals(100, limiter.usedToday());
         assertEquals(90L, limiter.meter().getByOtherToolsToday());
         assertEquals(Optional.of(Instant.parse("2026-12-07T00:00:00Z")), limiter.pause().map(RateLimiter.Pause::until));
+
+        clock.advance(Duration.ofHours(2)); // paused: nothing is read, and the day's reading still stands
+        QuotaMeter meter = limiter.meter();
+        assertEquals("virustotal", meter.getSource());
+        assertEquals(new QuotaMeter.Period(100, 100L), meter.getToday());
+        assertNull(meter.getHour(), "the hour's count is an earlier hour's");
+        assertTrue(meter.getSummary().startsWith("100 of 100 used today, 90 by other tools"), meter.getSummary());
     }
 
     @Test
