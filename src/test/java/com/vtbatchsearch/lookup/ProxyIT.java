@@ -105,6 +105,21 @@ class ProxyIT {
     }
 
     @Test
+    void wrongProxyCredentialsAreALookupFailureThatSaysSo() throws Exception {
+        try (ForwardProxy proxy = new ForwardProxy(USER, PASSWORD)) {
+            app = Instances.start(settings(vt, dataDir, "HTTP_PROXY", "http://" + USER + ":wrong@127.0.0.1:"
+                    + proxy.port(), "NO_PROXY", "", "VT_RETRY_BASE_MS", "60000"));
+            submit(1);
+
+            await("a failure", Duration.ofSeconds(20), () -> app.status().getLastFailure() != null);
+
+            assertEquals("proxy 127.0.0.1:" + proxy.port()
+                    + " refused the credentials (HTTP 407 Proxy Authentication Required)", app.status().getLastFailure());
+            assertEquals(0, vt.calls());
+        }
+    }
+
+    @Test
     void theJvmsProxyPropertiesAreFollowedWithoutAnEnvironmentProxy() throws Exception {
         try (ForwardProxy proxy = new ForwardProxy(null, null)) {
             System.setProperty("http.proxyHost", "127.0.0.1");
