@@ -1,5 +1,6 @@
 package com.vtbatchsearch.app;
 
+import com.vtbatchsearch.lookup.HttpProxy;
 import com.vtbatchsearch.store.SqliteJournalMode;
 import java.net.URI;
 import java.net.URISyntaxException;
@@ -37,7 +38,10 @@ public record AppConfig(
         int maxBatchesPerHourPerClient,
         int maxNewHashesPerDayPerClient,
         int batchRetentionDays,
-        SqliteJournalMode sqliteJournalMode) {
+        SqliteJournalMode sqliteJournalMode,
+        int vtRequestsPerHour,
+        int vtRequestsPerMonth,
+        Optional<HttpProxy> vtProxy) {
 
     public static final String DEFAULT_VT_BASE_URL = "https://www.virustotal.com/api/v3";
     /** Where the SQLite file lives on Azure App Service: /home is the share that survives restarts. */
@@ -93,12 +97,15 @@ public record AppConfig(
         // App Service's /home is an SMB share: WAL's shared memory is refused there and locks fail.
         SqliteJournalMode journalMode = reader.journalMode("SQLITE_JOURNAL_MODE",
                 runsOnAppService(source) ? SqliteJournalMode.DELETE : SqliteJournalMode.WAL);
+        int perHour = reader.integer("VT_REQUESTS_PER_HOUR", 0, 0, 1_000_000_000);
+        int perMonth = reader.integer("VT_REQUESTS_PER_MONTH", 0, 0, 1_000_000_000);
+        Optional<HttpProxy> proxy = reader.proxy(baseUrl);
         if (!reader.errors.isEmpty()) {
             throw new InvalidConfigException(reader.errors);
         }
         return new AppConfig(apiKey, baseUrl, perMinute, perDay, timeout, attempts, retryBase, workers,
                 cacheTtlDays, notFoundTtlHours, redis, dataDir, dbUrl, dbUser, dbPassword, maxUpload, maxHashes,
-                accessToken, batchesPerHour, newHashesPerDay, retentionDays, journalMode);
+                accessToken, batchesPerHour, newHashesPerDay, retentionDays, journalMode, perHour, perMonth, proxy);
     }
 
     /** Azure App Service sets these in every app's environment. */
@@ -136,7 +143,11 @@ public record AppConfig(
                 + ", maxBatchesPerHourPerClient=" + maxBatchesPerHourPerClient
                 + ", maxNewHashesPerDayPerClient=" + maxNewHashesPerDayPerClient
                 + ", batchRetentionDays=" + (batchRetentionDays == 0 ? "0 (keep forever)" : batchRetentionDays)
-                + ", sqliteJournalMode=" + sqliteJournalMode + "]";
+                + ", sqliteJournalMode=" + sqliteJournalMode
+                + ", vtRequestsPerHour=" + (vtRequestsPerHour == 0 ? "0 (no limit of its own)" : vtRequestsPerHour)
+                + ", vtRequestsPerMonth=" + (vtRequestsPerMonth == 0 ? "0 (no limit of its own)" : vtRequestsPerMonth)
+                + ", vtProxy=" + vtProxy.map(p -> p.variable() + " " + p + (p.hasCredentials() ? " (with credentials)" : ""))
+                        .orElse("(none from the environment)") + "]";
     }
 
     static String withoutPassword(URI uri) {
@@ -264,6 +275,16 @@ public record AppConfig(
             errors.add(name + " must be one of " + Arrays.toString(SqliteJournalMode.values())
                     + ", got '" + value + "'");
             return defaultValue;
+        }
+
+        /** The proxy the environment names for requests to {@code target}; a malformed one is an error naming its variable. */
+        Optional<HttpProxy> proxy(URI target) {
+            try {
+                return HttpProxy.forTarget(target, source);
+            } catch (IllegalArgumentException e) {
+                errors.add(e.getMessage());
+                return Optional.empty();
+            }
         }
 
         Path path(String name, Path defaultValue) {

@@ -11,6 +11,7 @@ import com.vtbatchsearch.lookup.LookupRepository;
 import com.vtbatchsearch.lookup.LookupStatus;
 import com.vtbatchsearch.lookup.LookupWorker;
 import com.vtbatchsearch.lookup.QueueMaintenance;
+import com.vtbatchsearch.lookup.QuotaAwareLimiter;
 import com.vtbatchsearch.lookup.RateLimiter;
 import com.vtbatchsearch.lookup.RedisRateLimiter;
 import com.vtbatchsearch.lookup.VirusTotalClient;
@@ -55,6 +56,7 @@ public final class Application implements AutoCloseable {
      */
     private static final Duration START_PROBE = Duration.ofSeconds(1);
     private static final Duration HOUSEKEEPING_INTERVAL = Duration.ofHours(1);
+    private static final Duration QUOTA_READ_INTERVAL = Duration.ofMinutes(3);
 
     private final AppConfig config;
     private final Deque<AutoCloseable> toClose = new ArrayDeque<>();
@@ -117,12 +119,18 @@ public final class Application implements AutoCloseable {
                             callHistory(database, callLog, clock.instant()), callLog::record)
                     : new RedisRateLimiter(redis, RedisLookupQueue.DEFAULT_PREFIX, config.vtRequestsPerMinute(),
                             config.vtRequestsPerDay(), clock, callLog::record);
-            status = new LookupStatus(true, limiter);
             VirusTotalClient client = new VirusTotalClient(config.vtBaseUrl(), config.vtApiKey().get(),
-                    Duration.ofSeconds(config.vtTimeoutSeconds()));
+                    Duration.ofSeconds(config.vtTimeoutSeconds()), config.vtProxy().orElse(null));
             toClose.push(client);
+            RateLimiter counted = limiter; // the limiter that counts this deployment's own calls
+            QuotaAwareLimiter quota = new QuotaAwareLimiter(counted, client::overallQuotas, callLog::countSince,
+                    config.vtRequestsPerHour(), config.vtRequestsPerMonth(), QUOTA_READ_INTERVAL,
+                    VirusTotalClient.mask(config.vtApiKey().get()), clock);
+            limiter = quota;
+            readQuotaAtStart(quota);
+            status = new LookupStatus(true, limiter);
             maintenance = new QueueMaintenance(queue, lookupRepository, MAINTENANCE_INTERVAL, RECONCILE_INTERVAL, clock,
-                    restoreBudget(limiter, callLog, clock));
+                    restoreBudget(counted, callLog, clock));
             queueOpenLookupsInBackground();
             startWorkers(lookupRepository, client, clock);
         } else {
@@ -136,6 +144,13 @@ public final class Application implements AutoCloseable {
         if (config.batchRetentionDays() > 0) {
             scheduleExpiry(new BatchExpiry(batchService, Duration.ofDays(config.batchRetentionDays()), clock));
         }
+    }
+
+    /** Reads the key's quotas from VirusTotal once, in the background, so an unreachable VirusTotal does not hold up the start. */
+    private void readQuotaAtStart(QuotaAwareLimiter quota) {
+        Thread reader = new Thread(quota::readAtStart, "quota-reader");
+        reader.setDaemon(true);
+        reader.start();
     }
 
     /** Deletes expired batches now (in the background, so a slow database does not hold up the start) and hourly. */

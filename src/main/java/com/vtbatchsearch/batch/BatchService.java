@@ -166,7 +166,7 @@ public final class BatchService {
             Instant now = clock.instant();
             Instant pausedUntil = limiter.pause().map(RateLimiter.Pause::until).orElse(null);
             long eta = Progress.timeFor(others + mine, limiter.perMinute(), limiter.perDay(), limiter.usedToday(),
-                    now, pausedUntil).toSeconds();
+                    limiter.remainingThisMonth(), now, pausedUntil).toSeconds();
             return new Progress(others + mine, open, eta,
                     pausedUntil == null ? null : pausedUntil.toString());
         } catch (RuntimeException e) {

@@ -58,6 +58,23 @@ public final class Progress {
         return hours >= 48 ? "about " + (hours + 12) / 24 + " days" : "about " + hours + " h " + minutes % 60 + " min";
     }
 
+    /**
+     * Estimates the time to make {@code lookups} lookups from {@code now} when only
+     * {@code remainingThisMonth} may be made before the first of the next month (UTC).
+     */
+    static Duration timeFor(long lookups, int perMinute, int perDay, int usedToday, long remainingThisMonth,
+            Instant now, Instant pausedUntil) {
+        if (lookups <= remainingThisMonth) {
+            return timeFor(lookups, perMinute, perDay, usedToday, now, pausedUntil);
+        }
+        Instant nextMonth = now.atZone(ZoneOffset.UTC).toLocalDate().withDayOfMonth(1).plusMonths(1)
+                .atStartOfDay(ZoneOffset.UTC).toInstant();
+        Duration thisMonth = timeFor(remainingThisMonth, perMinute, perDay, usedToday, now, pausedUntil);
+        Duration untilNextMonth = Duration.between(now, nextMonth);
+        Duration start = thisMonth.compareTo(untilNextMonth) > 0 ? thisMonth : untilNextMonth;
+        return start.plus(timeFor(lookups - remainingThisMonth, perMinute, perDay, 0, nextMonth, null));
+    }
+
     /** Estimates the time to make {@code lookups} lookups from {@code now}. */
     static Duration timeFor(long lookups, int perMinute, int perDay, int usedToday, Instant now,
             Instant pausedUntil) {

@@ -12,8 +12,8 @@ import java.util.logging.Logger;
  */
 public final class CallLogPruner implements Runnable {
     private static final Logger LOG = Logger.getLogger(CallLogPruner.class.getName());
-    /** The limiter reads the last 24 h and the current UTC day; two days keep both. */
-    public static final Duration KEEP = Duration.ofDays(2);
+    /** The limiter reads the last 24 h, the current UTC day and, for VT_REQUESTS_PER_MONTH, the month. */
+    public static final Duration KEEP = Duration.ofDays(32);
 
     private final CallLogRepository callLog;
     private final Clock clock;

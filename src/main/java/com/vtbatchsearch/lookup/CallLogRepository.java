@@ -45,6 +45,19 @@ public final class CallLogRepository {
         return calls;
     }
 
+    /** How many calls were made since {@code since}. */
+    public int countSince(Instant since) {
+        try (Connection c = database.connection();
+                PreparedStatement s = c.prepareStatement("SELECT COUNT(*) FROM api_calls WHERE called_at >= ?")) {
+            s.setLong(1, since.toEpochMilli());
+            try (ResultSet r = s.executeQuery()) {
+                return r.next() ? r.getInt(1) : 0;
+            }
+        } catch (SQLException e) {
+            throw new StoreException("cannot read the VirusTotal call log", e);
+        }
+    }
+
     /** Deletes the calls made before {@code before}; answers how many. */
     public int deleteBefore(Instant before) {
         return database.inTransaction("cannot prune the VirusTotal call log", c -> {

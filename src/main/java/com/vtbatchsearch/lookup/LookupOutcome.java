@@ -15,8 +15,18 @@ public sealed interface LookupOutcome {
     record KeyRejected(String code, String message) implements LookupOutcome {
     }
 
-    /** 429: QuotaExceededError or TooManyRequestsError. The question is still open. */
-    record RateLimited(String code, String message) implements LookupOutcome {
+    /**
+     * 429: QuotaExceededError or TooManyRequestsError. The question is still open.
+     * {@code retryAfter} is the wait the answer's {@code Retry-After} asks for, or null.
+     */
+    record RateLimited(String code, String message, java.time.Duration retryAfter) implements LookupOutcome {
+        public RateLimited(String code, String message) {
+            this(code, message, null);
+        }
+
+        RateLimited withRetryAfter(java.time.Duration wait) {
+            return new RateLimited(code, message, wait);
+        }
     }
 
     /** 5xx, a timeout, a reset connection, an unparseable body: worth another try later. */

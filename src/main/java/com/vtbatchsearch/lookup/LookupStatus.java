@@ -14,10 +14,13 @@ import java.util.Optional;
  */
 public final class LookupStatus {
     private static final DateTimeFormatter HH_MM = DateTimeFormatter.ofPattern("HH:mm").withZone(ZoneOffset.UTC);
+    private static final DateTimeFormatter DATE_HH_MM = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm")
+            .withZone(ZoneOffset.UTC);
 
     private final boolean keyConfigured;
     private final RateLimiter limiter;
     private volatile String keyRejection;
+    private volatile String lastFailure;
     private int quotaStreak;
     private Instant quotaPauseUntil = Instant.EPOCH;
     private boolean stepCountedSincePause;
@@ -40,9 +43,31 @@ public final class LookupStatus {
         this.keyRejection = reason;
     }
 
+    /** Why the last request failed (a proxy that refused, a timeout), until the next answer; or null. */
+    public String getLastFailure() {
+        return lastFailure;
+    }
+
+    void failed(String reason) {
+        this.lastFailure = reason;
+    }
+
+    /** The key's budget now, or null without a key. */
+    public QuotaMeter getQuotaMeter() {
+        if (limiter == null) {
+            return null;
+        }
+        try {
+            return limiter.meter();
+        } catch (RuntimeException e) {
+            return null; // the shared limiter is unreachable: health says so
+        }
+    }
+
     /** A request was answered (found or not found): the key works and the quota is not spent. */
     synchronized void answered() {
         keyRejection = null;
+        lastFailure = null;
         quotaStreak = 0;
     }
 
@@ -95,7 +120,7 @@ public final class LookupStatus {
 
     /** "HH:MM UTC" of the end of the pause, or null. */
     public String getPausedUntilText() {
-        return pause().map(p -> HH_MM.format(p.until()) + " UTC").orElse(null);
+        return pause().map(p -> when(p.until())).orElse(null);
     }
 
     /** One sentence for the top of every page, or null when lookups run normally. */
@@ -107,11 +132,17 @@ public final class LookupStatus {
         String rejection = keyRejection;
         if (rejection != null) {
             return "VirusTotal rejected the API key (" + rejection + "): lookups are paused"
-                    + pause.map(p -> " until " + HH_MM.format(p.until()) + " UTC").orElse("")
+                    + pause.map(p -> " until " + when(p.until())).orElse("")
                     + ", then the key is tried again. Check VT_API_KEY.";
         }
-        return pause.map(p -> "Lookups paused until " + HH_MM.format(p.until()) + " UTC: " + p.reason() + ".")
+        return pause.map(p -> "Lookups paused until " + when(p.until()) + ": " + p.reason() + ".")
                 .orElse(null);
+    }
+
+    /** "HH:MM UTC" within a day, else with the date (a month's quota ends on the first of the next). */
+    private static String when(Instant until) {
+        boolean withinADay = until.isBefore(Instant.now().plus(java.time.Duration.ofHours(24)).plusSeconds(1));
+        return (withinADay ? HH_MM : DATE_HH_MM).format(until) + " UTC";
     }
 
     /** A one-word state for health checks: missing_key, key_rejected, paused or running. */

@@ -377,14 +377,22 @@ public final class LookupWorker implements Runnable {
             return Disposal.tail(Duration.ZERO);
         }
         LookupOutcome.Failed failed = (LookupOutcome.Failed) outcome;
+        status.failed(failed.reason());
         return retryOrGiveUp(entry, state, failed.reason(), now);
     }
 
     /**
-     * A 429 pauses every lookup for at least a minute. A quota error that comes back on the first
-     * calls after such pauses means the daily quota is spent: lookups pause until 00:00 UTC.
+     * A 429 pauses every lookup for at least a minute, and at least as long as its {@code Retry-After}
+     * asks. It also has the key's quota read from VirusTotal again, which pauses until the period's end
+     * when the day, hour or month is spent. A quota error that comes back on the first calls after such
+     * pauses means the daily quota is spent: lookups pause until 00:00 UTC.
      */
     private void rateLimited(LookupOutcome.RateLimited limited, Instant sent, Instant now, QueuedLookup entry) {
+        try {
+            limiter.recheck();
+        } catch (RuntimeException e) {
+            // VirusTotal's counts stay unknown: the 429 alone decides the pause
+        }
         boolean daily = limiter.usedToday() >= limiter.perDay()
                 || status.quotaErrorAfterPause(limited.code(), sent) && status.quotaStreak() >= 3;
         if (daily) {
@@ -392,7 +400,10 @@ public final class LookupWorker implements Runnable {
             limiter.pauseUntil(RateLimiter.startOfNextUtcDay(now), "VirusTotal says the daily quota is spent ("
                     + limited.code() + ")");
         } else {
-            limiter.pauseUntil(now.plus(settings.rateLimitPause()), "VirusTotal answered 429 " + limited.code());
+            Duration wait = limited.retryAfter() != null && limited.retryAfter().compareTo(settings.rateLimitPause()) > 0
+                    ? limited.retryAfter() : settings.rateLimitPause();
+            limiter.pauseUntil(now.plus(wait), "VirusTotal answered 429 " + limited.code()
+                    + (limited.retryAfter() == null ? "" : " (Retry-After " + limited.retryAfter().toSeconds() + " s)"));
         }
         status.quotaPauseSet(limiter.pause().map(RateLimiter.Pause::until).orElse(now));
         LOG.warning(() -> "batch " + entry.batchId() + ": VirusTotal answered 429 " + limited.code() + " for "

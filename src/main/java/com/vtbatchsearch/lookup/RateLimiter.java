@@ -50,6 +50,20 @@ public interface RateLimiter {
 
     int perDay();
 
+    /** Reads the key's quota from VirusTotal again now, as after a 429; a limiter of settings only has none to read. */
+    default void recheck() {
+    }
+
+    /** Lookups left this UTC month by the budget in force; {@link Long#MAX_VALUE} when the month has no cap. */
+    default long remainingThisMonth() {
+        return Long.MAX_VALUE;
+    }
+
+    /** The figures of the budget for pages and health. */
+    default QuotaMeter meter() {
+        return QuotaMeter.fromSettings(this);
+    }
+
     static LocalDate utcDay(Instant instant) {
         return instant.atZone(ZoneOffset.UTC).toLocalDate();
     }

@@ -4,21 +4,42 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
+import java.net.ConnectException;
+import java.net.ProxySelector;
 import java.net.URI;
+import java.net.UnknownHostException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
+import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+import org.apache.hc.client5.http.ConnectTimeoutException;
+import org.apache.hc.client5.http.auth.AuthScope;
+import org.apache.hc.client5.http.auth.UsernamePasswordCredentials;
 import org.apache.hc.client5.http.classic.methods.HttpGet;
 import org.apache.hc.client5.http.config.ConnectionConfig;
 import org.apache.hc.client5.http.config.RequestConfig;
+import org.apache.hc.client5.http.auth.AuthCache;
+import org.apache.hc.client5.http.impl.auth.BasicAuthCache;
+import org.apache.hc.client5.http.impl.auth.BasicCredentialsProvider;
+import org.apache.hc.client5.http.impl.auth.BasicScheme;
+import org.apache.hc.client5.http.protocol.HttpClientContext;
 import org.apache.hc.client5.http.impl.classic.CloseableHttpClient;
+import org.apache.hc.client5.http.impl.classic.HttpClientBuilder;
 import org.apache.hc.client5.http.impl.classic.HttpClients;
 import org.apache.hc.client5.http.impl.io.PoolingHttpClientConnectionManagerBuilder;
+import org.apache.hc.client5.http.impl.routing.SystemDefaultRoutePlanner;
+import org.apache.hc.core5.http.ClassicHttpResponse;
+import org.apache.hc.core5.http.Header;
+import org.apache.hc.core5.http.HttpHost;
 import org.apache.hc.core5.http.io.entity.EntityUtils;
 import org.apache.hc.core5.io.CloseMode;
 import org.apache.hc.core5.util.Timeout;
@@ -26,22 +47,43 @@ import org.apache.hc.core5.util.Timeout;
 /**
  * Asks VirusTotal API v3 about one file hash ({@code GET /files/{hash}}) and maps every answer it can
  * give to a {@link LookupOutcome}. It never retries by itself: what to do next is the worker's call.
- * The API key travels only in the {@code x-apikey} header and is never put in a message.
+ * Also reads the key's quotas ({@code GET /users/{key}/overall_quotas}). The API key travels in the
+ * {@code x-apikey} header and, for the quotas, in the path: it is never put in a message, and
+ * HttpClient's own debug logging, which prints request lines and headers, is held off (see {@link #QUIET}).
+ * Requests go through the proxy the environment names ({@link HttpProxy}), else through the one the JVM's
+ * {@code https.proxyHost}/{@code http.proxyHost} properties name, else directly.
  */
 public final class VirusTotalClient implements AutoCloseable {
     private static final int MAX_BODY_CHARS = 300;
+    /**
+     * HttpClient logs request lines (which hold the key on the quota request) and headers (x-apikey)
+     * at debug level. Held here, so the level set cannot be dropped with a collected logger.
+     */
+    static final List<Logger> QUIET = List.of(Logger.getLogger("org.apache.hc.client5.http"),
+            Logger.getLogger("org.apache.hc.client5.http.headers"), Logger.getLogger("org.apache.hc.client5.http.wire"),
+            Logger.getLogger("org.apache.hc.core5"));
 
     private final URI baseUrl;
     private final String apiKey;
     private final CloseableHttpClient http;
     private final ObjectMapper json = new ObjectMapper();
     private final Set<HttpGet> inFlight = ConcurrentHashMap.newKeySet();
+    private final HttpProxy proxy;
+    /** Holds the proxy's Basic scheme, so requests send the credentials at once instead of after a 407. */
+    private final AuthCache proxyAuth = new BasicAuthCache();
 
     public VirusTotalClient(URI baseUrl, String apiKey, Duration timeout) {
+        this(baseUrl, apiKey, timeout, null);
+    }
+
+    /** @param proxy the proxy from the environment, or null to follow the JVM's proxy properties */
+    public VirusTotalClient(URI baseUrl, String apiKey, Duration timeout, HttpProxy proxy) {
         this.baseUrl = baseUrl;
         this.apiKey = apiKey;
+        this.proxy = proxy;
+        QUIET.forEach(logger -> logger.setLevel(Level.INFO));
         Timeout t = Timeout.of(timeout);
-        this.http = HttpClients.custom()
+        HttpClientBuilder builder = HttpClients.custom()
                 .setConnectionManager(PoolingHttpClientConnectionManagerBuilder.create()
                         .setDefaultConnectionConfig(ConnectionConfig.custom()
                                 .setConnectTimeout(t)
@@ -56,8 +98,33 @@ public final class VirusTotalClient implements AutoCloseable {
                         .build())
                 .disableAutomaticRetries()
                 .disableCookieManagement()
-                .setUserAgent("vt-batch-search")
-                .build();
+                .setUserAgent("vt-batch-search");
+        if (proxy != null) {
+            builder.setProxy(new HttpHost("http", proxy.host(), proxy.port()));
+            if (proxy.hasCredentials()) {
+                BasicCredentialsProvider credentials = new BasicCredentialsProvider();
+                credentials.setCredentials(new AuthScope(proxy.host(), proxy.port()),
+                        new UsernamePasswordCredentials(proxy.user(), proxy.password().toCharArray()));
+                builder.setDefaultCredentialsProvider(credentials);
+                BasicScheme basic = new BasicScheme();
+                basic.initPreemptive(new UsernamePasswordCredentials(proxy.user(), proxy.password().toCharArray()));
+                proxyAuth.put(new HttpHost("http", proxy.host(), proxy.port()), basic);
+            }
+        } else {
+            builder.setRoutePlanner(new SystemDefaultRoutePlanner(ProxySelector.getDefault()));
+        }
+        this.http = builder.build();
+    }
+
+    private HttpClientContext context() {
+        HttpClientContext context = HttpClientContext.create();
+        context.setAuthCache(proxyAuth);
+        return context;
+    }
+
+    /** The proxy from the environment, or null. */
+    public HttpProxy proxy() {
+        return proxy;
     }
 
     public LookupOutcome lookup(String hash) {
@@ -66,16 +133,111 @@ public final class VirusTotalClient implements AutoCloseable {
         get.setHeader("Accept", "application/json");
         inFlight.add(get);
         try {
-            return http.execute(get, response -> {
+            return http.execute(get, context(), response -> {
                 String body = response.getEntity() == null ? ""
                         : EntityUtils.toString(response.getEntity(), StandardCharsets.UTF_8);
-                return map(response.getCode(), body);
+                LookupOutcome outcome = map(response.getCode(), body);
+                return outcome instanceof LookupOutcome.RateLimited limited
+                        ? limited.withRetryAfter(retryAfter(response, Instant.now())) : outcome;
             });
         } catch (IOException e) {
-            return new LookupOutcome.Failed("request failed: " + e.getClass().getSimpleName()
-                    + (e.getMessage() == null ? "" : " " + e.getMessage()));
+            return new LookupOutcome.Failed(describe(e));
         } finally {
             inFlight.remove(get);
+        }
+    }
+
+    /**
+     * The key's quotas as VirusTotal counts them; asking costs no quota.
+     *
+     * @throws IOException when they cannot be had: no answer, or an answer that is not the quotas
+     *                     object (a 404 for an old key, a proxy's page); the message never holds the key
+     */
+    public AccountQuota overallQuotas() throws IOException {
+        HttpGet get = new HttpGet(baseUrl.toString() + "/users/" + apiKey + "/overall_quotas");
+        get.setHeader("x-apikey", apiKey);
+        get.setHeader("Accept", "application/json");
+        inFlight.add(get);
+        try {
+            return http.execute(get, context(), response -> {
+                String body = response.getEntity() == null ? ""
+                        : EntityUtils.toString(response.getEntity(), StandardCharsets.UTF_8);
+                if (response.getCode() != 200) {
+                    throw new UnusableAnswer("HTTP " + response.getCode());
+                }
+                JsonNode answer;
+                try {
+                    answer = json.readTree(body);
+                } catch (JsonProcessingException e) {
+                    throw new UnusableAnswer("an answer that is not JSON");
+                }
+                try {
+                    return AccountQuota.parse(answer, Instant.now());
+                } catch (IllegalArgumentException e) {
+                    throw new UnusableAnswer("an answer that is not the quotas object (" + safeMessage(e) + ")");
+                }
+            });
+        } catch (UnusableAnswer e) {
+            throw e;
+        } catch (IOException e) {
+            throw new IOException(describe(e));
+        } finally {
+            inFlight.remove(get);
+        }
+    }
+
+    /** An answer came, but not the quotas object. */
+    private static final class UnusableAnswer extends IOException {
+        UnusableAnswer(String message) {
+            super(message);
+        }
+    }
+
+    /** The last path segment of the quota URL, the key, shown masked: the first four characters only. */
+    public static String mask(String key) {
+        return key == null || key.length() < 8 ? "****" : key.substring(0, 4) + "…";
+    }
+
+    private String safeMessage(Exception e) {
+        String message = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+        message = message.length() > MAX_BODY_CHARS ? message.substring(0, MAX_BODY_CHARS) : message;
+        return message.replace(apiKey, mask(apiKey)).replace('\n', ' ');
+    }
+
+    /** A failed request in words; one through a proxy that refuses or is away says so and names the proxy. */
+    private String describe(IOException e) {
+        if (proxy != null && e instanceof ConnectTimeoutException) {
+            return "proxy " + proxy + " did not answer the connection";
+        }
+        if (proxy != null && e instanceof ConnectException) {
+            return "proxy " + proxy + " refused the connection";
+        }
+        if (proxy != null && e instanceof UnknownHostException) {
+            return "proxy host " + proxy.host() + " cannot be resolved";
+        }
+        return "request failed: " + e.getClass().getSimpleName() + (e.getMessage() == null ? "" : " " + safeMessage(e));
+    }
+
+    /**
+     * The wait a 429 asks for in {@code Retry-After}, as seconds or an HTTP date; null when absent or
+     * unreadable.
+     */
+    static Duration retryAfter(ClassicHttpResponse response, Instant now) {
+        Header header = response.getFirstHeader("Retry-After");
+        if (header == null || header.getValue() == null) {
+            return null;
+        }
+        String value = header.getValue().trim();
+        try {
+            return Duration.ofSeconds(Math.max(0, Long.parseLong(value)));
+        } catch (NumberFormatException e) {
+            try {
+                Duration wait = Duration.between(now, ZonedDateTime.parse(value, DateTimeFormatter.RFC_1123_DATE_TIME)
+                        .toInstant());
+                return wait.isNegative() ? Duration.ZERO : wait;
+            } catch (DateTimeParseException notADate) {
+                return null;
+            }
         }
     }
 
@@ -101,6 +263,10 @@ public final class VirusTotalClient implements AutoCloseable {
         if (status == 401 || status == 403 && ("WrongCredentialsError".equals(code) || "ForbiddenError".equals(code)
                 || "UserNotActiveError".equals(code))) {
             return new LookupOutcome.KeyRejected(code == null ? "HTTP " + status : code, message);
+        }
+        if (status == 407) {
+            return new LookupOutcome.Failed("proxy " + (proxy == null ? "" : proxy + " ")
+                    + "refused the credentials (HTTP 407 Proxy Authentication Required)");
         }
         if (status == 429) {
             return new LookupOutcome.RateLimited(code == null ? "TooManyRequestsError" : code, message);

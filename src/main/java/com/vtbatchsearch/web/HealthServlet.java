@@ -3,6 +3,7 @@ package com.vtbatchsearch.web;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.vtbatchsearch.lookup.LookupStatus;
 import com.vtbatchsearch.lookup.LookupWorker;
+import com.vtbatchsearch.lookup.QuotaMeter;
 import com.vtbatchsearch.lookup.RateLimiter;
 import com.vtbatchsearch.queue.LookupQueue;
 import jakarta.servlet.http.HttpServlet;
@@ -18,7 +19,9 @@ import java.util.function.BooleanSupplier;
 /**
  * {@code GET /health}: the state of the database, the queue (Redis or embedded), the workers and the
  * lookup quota as JSON; 503, naming what is down, when the app cannot store uploads, queue lookups or
- * look them up. App Service's health check and load balancers read the status. A spent quota or a
+ * look them up. Under {@code lookups.quota}, the key's budget: this minute's and today's lookups against
+ * the limits in force and, when VirusTotal's own counts are known, its hour, month, the lookups of other
+ * tools sharing the key and whether it looks like a public or a premium key. App Service's health check and load balancers read the status. A spent quota or a
  * rejected key shows under {@code lookups} but is no reason to replace the instance: still 200.
  */
 public final class HealthServlet extends HttpServlet {
@@ -120,6 +123,13 @@ public final class HealthServlet extends HttpServlet {
             }
             lookups.put("perMinute", limiter.perMinute());
             lookups.put("perDay", limiter.perDay());
+            QuotaMeter meter = status.getQuotaMeter();
+            if (meter != null) {
+                lookups.put("quota", meter.toMap());
+            }
+        }
+        if (status.getLastFailure() != null) {
+            lookups.put("lastFailure", status.getLastFailure());
         }
         return lookups;
     }

@@ -79,6 +79,18 @@ class ProgressTest {
     }
 
     @Test
+    void lookupsBeyondTheMonthsBudgetWaitForTheFirstOfNextMonth() {
+        Instant now = Instant.parse("2026-11-24T10:00:00Z");
+        Duration untilDecember = Duration.between(now, Instant.parse("2026-12-01T00:00:00Z"));
+
+        assertEquals(untilDecember.plusSeconds(150), Progress.timeFor(10, 4, 500, 0, 0, now, null),
+                "the month is spent: all ten wait for December");
+        assertEquals(untilDecember.plusSeconds(75), Progress.timeFor(10, 4, 500, 0, 5, now, null),
+                "five now, five in December");
+        assertEquals(Duration.ofSeconds(150), Progress.timeFor(10, 4, 500, 0, 10, now, null));
+    }
+
+    @Test
     void aPauseInForceIsWaitedOutFirst() {
         assertEquals(Duration.ofMinutes(10).plusSeconds(150),
                 timeFor(10, 4, 500, 0, "2026-11-24T10:00:00Z", "2026-11-24T10:10:00Z"));

@@ -610,6 +610,25 @@ class LookupWorkerTest {
     }
 
     @Test
+    void a429WithRetryAfterPausesAtLeastThatLong() throws InterruptedException {
+        String limited = hash(HashType.MD5, "retry-after");
+        fake.allowance(FakeVirusTotal.NO_CAP, 0, FakeVirusTotal.NO_CAP).retryAfter(3);
+        submit(limited);
+        worker();
+
+        start();
+        await("lookups are paused", () -> limiter.pause().isPresent());
+        Instant until = limiter.pause().orElseThrow().until();
+        Instant sentAround = Instant.ofEpochMilli(fake.callTimes().get(0));
+
+        // the worker's own pause after a 429 is 200 ms here; Retry-After asks for 3 s
+        assertTrue(!until.isBefore(sentAround.plusSeconds(3).minusMillis(50)),
+                "pause until " + until + " after a 429 with Retry-After: 3 at " + sentAround);
+        assertTrue(limiter.pause().orElseThrow().reason().contains("Retry-After 3 s"), limiter.pause().orElseThrow().reason());
+        assertEquals(1, fake.calls(limited));
+    }
+
+    @Test
     void aSingle429PausesEveryLookupForAtLeastTheRateLimitPause() throws InterruptedException {
         String limited = hash(HashType.MD5, "single-429");
         fake.script(limited, quotaExceeded());

@@ -227,6 +227,22 @@ class VirusTotalClientTest {
     }
 
     @Test
+    void a429CarriesItsRetryAfterInSecondsOrAsADate() {
+        fake.allowance(FakeVirusTotal.NO_CAP, 0, FakeVirusTotal.NO_CAP).retryAfter(90);
+
+        LookupOutcome.RateLimited limited = assertInstanceOf(LookupOutcome.RateLimited.class, client.lookup(MD5));
+
+        assertEquals(Duration.ofSeconds(90), limited.retryAfter());
+        Instant now = Instant.parse("2026-12-06T18:00:00Z");
+        org.apache.hc.core5.http.message.BasicClassicHttpResponse dated =
+                new org.apache.hc.core5.http.message.BasicClassicHttpResponse(429);
+        dated.setHeader("Retry-After", "Sun, 06 Dec 2026 18:02:00 GMT");
+        assertEquals(Duration.ofMinutes(2), VirusTotalClient.retryAfter(dated, now));
+        dated.setHeader("Retry-After", "soon");
+        assertNull(VirusTotalClient.retryAfter(dated, now));
+    }
+
+    @Test
     void mapsA429WithoutABodyToRateLimited() {
         LookupOutcome.RateLimited limited = assertInstanceOf(LookupOutcome.RateLimited.class, client.map(429, ""));
 

@@ -28,6 +28,9 @@ import java.util.function.Function;
  * shapes (200 file object, 404 NotFoundError, 401 WrongCredentialsError, 429 QuotaExceededError, 5xx),
  * counts every call, and can enforce a per-minute limit the way VirusTotal does. By default every hash
  * is a known file whose other two hashes are derived from it; {@link #script} overrides one hash's answers.
+ * {@code GET /api/v3/users/{key}/overall_quotas} answers the key's hourly, daily and monthly counts from
+ * the fake's own counters: every answered lookup counts, on top of what {@link #usedByOthers} says other
+ * tools spent; beyond an allowance set with {@link #allowance} lookups draw 429 QuotaExceededError.
  */
 public final class FakeVirusTotal implements AutoCloseable {
     public static final String API_KEY = "test-key-0123456789";
@@ -57,6 +60,18 @@ public final class FakeVirusTotal implements AutoCloseable {
     private final Deque<Long> window = new ArrayDeque<>();
     private volatile Function<String, Reply> fallback = this::knownFile;
     private volatile int perMinuteLimit = Integer.MAX_VALUE;
+    private volatile long hourlyAllowed = NO_CAP;
+    private volatile long dailyAllowed = NO_CAP;
+    private volatile long monthlyAllowed = NO_CAP;
+    private final AtomicInteger hourlyUsed = new AtomicInteger();
+    private final AtomicInteger dailyUsed = new AtomicInteger();
+    private final AtomicInteger monthlyUsed = new AtomicInteger();
+    private final AtomicInteger quotaCalls = new AtomicInteger();
+    private volatile Reply quotaReply;
+    private volatile Long retryAfterSeconds;
+
+    /** VirusTotal's "no cap of the user's own". */
+    public static final long NO_CAP = 1_000_000_000L;
 
     static {
         // Without it the JDK server's separate header and body writes meet delayed ACKs: ~40 ms a call.
@@ -67,6 +82,7 @@ public final class FakeVirusTotal implements AutoCloseable {
         server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
         server.setExecutor(Executors.newFixedThreadPool(8));
         server.createContext("/api/v3/files/", this::handle);
+        server.createContext("/api/v3/users/", this::handleQuota);
         server.start();
     }
 
@@ -100,6 +116,42 @@ public final class FakeVirusTotal implements AutoCloseable {
     public FakeVirusTotal perMinuteLimit(int limit) {
         this.perMinuteLimit = limit;
         return this;
+    }
+
+    /** The key's allowances, as overall_quotas reports them; {@link #NO_CAP} for none. */
+    public FakeVirusTotal allowance(long hourly, long daily, long monthly) {
+        this.hourlyAllowed = hourly;
+        this.dailyAllowed = daily;
+        this.monthlyAllowed = monthly;
+        return this;
+    }
+
+    /** Requests other tools made with the key this hour, today and this month. */
+    public FakeVirusTotal usedByOthers(int hourly, int daily, int monthly) {
+        hourlyUsed.addAndGet(hourly);
+        dailyUsed.addAndGet(daily);
+        monthlyUsed.addAndGet(monthly);
+        return this;
+    }
+
+    /** Answers overall_quotas with {@code reply} instead of the counts (a 404, a proxy's HTML page). */
+    public FakeVirusTotal quotaAnswer(Reply reply) {
+        this.quotaReply = reply;
+        return this;
+    }
+
+    /** Sends {@code Retry-After: seconds} with every 429. */
+    public FakeVirusTotal retryAfter(long seconds) {
+        this.retryAfterSeconds = seconds;
+        return this;
+    }
+
+    public int quotaCalls() {
+        return quotaCalls.get();
+    }
+
+    public int dailyUsed() {
+        return dailyUsed.get();
     }
 
     public int calls() {
@@ -136,30 +188,76 @@ public final class FakeVirusTotal implements AutoCloseable {
             Reply reply;
             if (!API_KEY.equals(exchange.getRequestHeaders().getFirst("x-apikey"))) {
                 reply = error(401, "WrongCredentialsError", "Wrong API key");
-            } else if (!withinLimit(now)) {
+            } else if (!withinLimit(now) || !withinAllowance()) {
                 rateLimited.incrementAndGet();
                 reply = error(429, "QuotaExceededError", "Quota exceeded");
+                if (retryAfterSeconds != null) {
+                    exchange.getResponseHeaders().set("Retry-After", String.valueOf(retryAfterSeconds));
+                }
             } else {
                 Deque<Reply> script = scripts.get(hash);
                 Reply scripted = script == null ? null : script.pollFirst();
                 reply = scripted != null ? scripted : fallback.apply(hash);
             }
-            if (!reply.delay().isZero()) {
-                Thread.sleep(reply.delay().toMillis());
-            }
-            if (reply.status() == 0) {
-                return; // closing the exchange without headers drops the connection
-            }
-            byte[] body = reply.body().getBytes(StandardCharsets.UTF_8);
-            exchange.getResponseHeaders().set("Content-Type", "application/json");
-            exchange.sendResponseHeaders(reply.status(), body.length == 0 ? -1 : body.length);
-            if (body.length > 0) {
-                try (OutputStream out = exchange.getResponseBody()) {
-                    out.write(body);
-                }
-            }
+            send(exchange, reply, "application/json");
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        }
+    }
+
+    private void handleQuota(HttpExchange exchange) throws IOException {
+        try (exchange) {
+            quotaCalls.incrementAndGet();
+            String path = exchange.getRequestURI().getPath();
+            Reply reply;
+            if (!API_KEY.equals(exchange.getRequestHeaders().getFirst("x-apikey"))) {
+                reply = error(401, "WrongCredentialsError", "Wrong API key");
+            } else if (quotaReply != null) {
+                reply = quotaReply;
+            } else if (!path.equals("/api/v3/users/" + API_KEY + "/overall_quotas")) {
+                reply = error(404, "NotFoundError", "User not found");
+            } else {
+                reply = Reply.of(200, """
+                        {"data": {"api_requests_hourly": {"user": {"allowed": %d, "used": %d}},
+                          "api_requests_daily": {"user": {"allowed": %d, "used": %d}},
+                          "api_requests_monthly": {"user": {"allowed": %d, "used": %d}},
+                          "cases_creation_monthly": {"user": {"allowed": 0, "used": 0}}}}"""
+                        .formatted(hourlyAllowed, hourlyUsed.get(), dailyAllowed, dailyUsed.get(), monthlyAllowed,
+                                monthlyUsed.get()));
+            }
+            send(exchange, reply, reply.body().startsWith("<") ? "text/html" : "application/json");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** Counts an answered lookup in the quotas, unless an allowance is spent. */
+    private synchronized boolean withinAllowance() {
+        if (hourlyUsed.get() >= hourlyAllowed || dailyUsed.get() >= dailyAllowed
+                || monthlyUsed.get() >= monthlyAllowed) {
+            return false;
+        }
+        hourlyUsed.incrementAndGet();
+        dailyUsed.incrementAndGet();
+        monthlyUsed.incrementAndGet();
+        return true;
+    }
+
+    private static void send(HttpExchange exchange, Reply reply, String contentType)
+            throws IOException, InterruptedException {
+        if (!reply.delay().isZero()) {
+            Thread.sleep(reply.delay().toMillis());
+        }
+        if (reply.status() == 0) {
+            return; // closing the exchange without headers drops the connection
+        }
+        byte[] body = reply.body().getBytes(StandardCharsets.UTF_8);
+        exchange.getResponseHeaders().set("Content-Type", contentType);
+        exchange.sendResponseHeaders(reply.status(), body.length == 0 ? -1 : body.length);
+        if (body.length > 0) {
+            try (OutputStream out = exchange.getResponseBody()) {
+                out.write(body);
+            }
         }
     }
 

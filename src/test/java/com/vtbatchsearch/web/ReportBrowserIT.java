@@ -2,12 +2,14 @@ package com.vtbatchsearch.web;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.vtbatchsearch.testing.AppSettings;
 import com.vtbatchsearch.testing.FakeVirusTotal;
+import com.vtbatchsearch.testing.HeadlessChrome;
 import com.vtbatchsearch.testing.Http;
 import com.vtbatchsearch.testing.Instances;
 import java.io.File;
@@ -49,9 +51,6 @@ import org.openqa.selenium.StaleElementReferenceException;
 import org.openqa.selenium.TakesScreenshot;
 import org.openqa.selenium.WebDriver;
 import org.openqa.selenium.WebElement;
-import org.openqa.selenium.chrome.ChromeDriver;
-import org.openqa.selenium.chrome.ChromeDriverService;
-import org.openqa.selenium.chrome.ChromeOptions;
 import org.openqa.selenium.support.ui.ExpectedConditions;
 import org.openqa.selenium.support.ui.Select;
 import org.openqa.selenium.support.ui.WebDriverWait;
@@ -65,9 +64,6 @@ import org.openqa.selenium.support.ui.WebDriverWait;
  */
 @ExtendWith(ArquillianExtension.class)
 class ReportBrowserIT {
-    // Named explicitly so Selenium never downloads a browser or a driver; CI points these at its own Chrome.
-    private static final String CHROMIUM = fromEnvironment("CHROME_BIN", "/usr/bin/chromium");
-    private static final String CHROMEDRIVER = fromEnvironment("CHROMEDRIVER", "/usr/bin/chromedriver");
     private static final Path DATA_DIR = AppSettings.freshDataDir("report-browser");
     private static final Path WORK = Path.of("target", "browser").toAbsolutePath();
     private static final Path SCREENSHOTS = Path.of("target", "screenshots").toAbsolutePath();
@@ -84,11 +80,6 @@ class ReportBrowserIT {
 
     @ArquillianResource
     private URL base;
-
-    private static String fromEnvironment(String name, String fallback) {
-        String value = System.getenv(name);
-        return value == null || value.isBlank() ? fallback : value;
-    }
 
     private static FakeVirusTotal startFake() {
         try {
@@ -125,31 +116,10 @@ class ReportBrowserIT {
 
     @BeforeEach
     void startBrowser() throws IOException {
-        assertTrue(Files.isExecutable(Path.of(CHROMIUM)) && Files.isExecutable(Path.of(CHROMEDRIVER)),
-                "no browser at " + CHROMIUM + " or no driver at " + CHROMEDRIVER + ": install chromium and"
-                        + " chromium-driver (apt-get install chromium chromium-driver; .ci/run does) or set"
-                        + " CHROME_BIN and CHROMEDRIVER");
+        assertNull(HeadlessChrome.missing(), HeadlessChrome.missing());
         Files.createDirectories(SCREENSHOTS);
         downloads = Files.createDirectories(WORK.resolve("downloads-" + UUID.randomUUID()));
-        System.setProperty("webdriver.chrome.driver", CHROMEDRIVER);
-        ChromeOptions options = new ChromeOptions();
-        options.setBinary(CHROMIUM);
-        options.addArguments("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run",
-                "--disable-quic", "--window-size=1366,1000",
-                "--user-data-dir=" + WORK.resolve("profile-" + UUID.randomUUID()));
-        options.setExperimentalOption("prefs", Map.of(
-                "download.default_directory", downloads.toString(),
-                "download.prompt_for_download", false));
-        ChromeDriverService service = new ChromeDriverService.Builder()
-                .usingDriverExecutable(new File(CHROMEDRIVER))
-                .usingAnyFreePort()
-                .build();
-        ChromeDriver chrome = new ChromeDriver(service, options);
-        // Headless Chrome drops downloads unless told where to put them.
-        chrome.executeCdpCommand("Browser.setDownloadBehavior", Map.of("behavior", "allow",
-                "downloadPath", downloads.toString()));
-        driver = chrome;
+        driver = HeadlessChrome.start(WORK, downloads);
         driver.manage().timeouts().pageLoadTimeout(Duration.ofSeconds(30));
     }
 
