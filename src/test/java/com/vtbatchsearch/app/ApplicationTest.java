@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.vtbatchsearch.lookup.CallLogPruner;
 import com.vtbatchsearch.lookup.CallLogRepository;
 import com.vtbatchsearch.store.Database;
 import com.vtbatchsearch.testing.FakeVirusTotal;
@@ -31,13 +32,13 @@ class ApplicationTest {
     void theCallLogIsPrunedWithRedisToo() throws Exception {
         try (Database database = Database.openSqlite(dataDir)) {
             CallLogRepository callLog = new CallLogRepository(database);
-            callLog.record(Instant.now().minus(Duration.ofDays(30)));
+            callLog.record(Instant.now().minus(CallLogPruner.KEEP).minus(Duration.ofDays(1)));
             callLog.record(Instant.now().minus(Duration.ofHours(1)));
         }
         try (FakeVirusTotal vt = new FakeVirusTotal(); RedisProcess redis = RedisProcess.start();
                 Application app = Instances.start(Instances.settings(vt, dataDir, "REDIS_URL", redis.url()))) {
             CallLogRepository callLog = new CallLogRepository(app.database());
-            Instances.await("the month-old call pruned", Duration.ofSeconds(10),
+            Instances.await("the call older than the limiters read pruned", Duration.ofSeconds(10),
                     () -> callLog.since(Instant.EPOCH).size() == 1);
         }
     }

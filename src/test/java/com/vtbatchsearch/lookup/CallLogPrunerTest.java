@@ -19,11 +19,11 @@ class CallLogPrunerTest {
     Path dataDir;
 
     @Test
-    void deletesTheCallsOlderThanTwoDaysAndKeepsWhatTheLimiterReads() {
+    void deletesTheCallsOlderThanTheLimitersReachAndKeepsTheRest() {
         try (Database database = Database.openSqlite(dataDir)) {
             CallLogRepository callLog = new CallLogRepository(database);
-            Instant old = NOW.minus(Duration.ofDays(2)).minusMillis(1);
-            Instant kept = NOW.minus(Duration.ofDays(2));
+            Instant old = NOW.minus(CallLogPruner.KEEP).minusMillis(1);
+            Instant kept = NOW.minus(CallLogPruner.KEEP);
             callLog.record(old);
             callLog.record(kept);
             callLog.record(NOW.minus(Duration.ofHours(1)));
