@@ -54,7 +54,7 @@ public final class Application implements AutoCloseable {
      * How long the start waits for the database to read the call log. Start-up never waits longer on
      * anything that may be down, so the app answers /health within seconds whatever is missing.
      */
-    private static final Duration START_PROBE = Duration.ofSeconds(1);
+    private static final Duration START_PROBE = Duration.ofMillis(300);
     private static final Duration HOUSEKEEPING_INTERVAL = Duration.ofHours(1);
     private static final Duration QUOTA_READ_INTERVAL = Duration.ofMinutes(3);
 

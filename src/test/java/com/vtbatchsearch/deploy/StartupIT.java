@@ -46,6 +46,11 @@ class StartupIT {
      * with everything up (before, 5 to 8 s). Tomcat's own part is the same in every case.
      */
     private static final Duration OUTAGE_ALLOWANCE = Duration.ofSeconds(3);
+    /**
+     * What an outage may add to a start that already takes most of {@link #START_BUDGET} (the container's
+     * own deployment, on a shared machine): the bounded waits for the database and /health's first answer.
+     */
+    private static final Duration OUTAGE_EXTRA = Duration.ofSeconds(2);
     private static final Pattern APP_STARTED = Pattern.compile("Application.start started in (\\d+) ms");
     private static long sqliteStartMillis;
     private static long sqliteAppStartMillis;
@@ -95,13 +100,15 @@ class StartupIT {
     }
 
     /**
-     * Under {@link #START_BUDGET} from process start to /health; on a machine so loaded that the start
-     * with everything up takes longer than that, no more than {@link #START_BUDGET} beyond that start.
+     * Under {@link #START_BUDGET} from process start to /health, or {@link #OUTAGE_EXTRA} more than the
+     * start with everything up when that start alone nearly fills the budget; on a machine so loaded that
+     * the start with everything up takes longer than the budget, no more than {@link #START_BUDGET} beyond it.
      * In any case the app's own start may exceed the one with everything up by {@link #OUTAGE_ALLOWANCE}
      * at most.
      */
     private static void assertPrompt(long millis, TomcatProcess tomcat) {
-        long allowed = sqliteStartMillis < START_BUDGET.toMillis() ? START_BUDGET.toMillis()
+        long allowed = sqliteStartMillis < START_BUDGET.toMillis()
+                ? Math.max(START_BUDGET.toMillis(), sqliteStartMillis + OUTAGE_EXTRA.toMillis())
                 : sqliteStartMillis + START_BUDGET.toMillis();
         assertTrue(millis < allowed, "started in " + millis + " ms; allowed " + allowed
                 + " ms (the start on the SQLite file took " + sqliteStartMillis + " ms)");
