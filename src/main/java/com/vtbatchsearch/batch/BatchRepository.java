@@ -248,6 +248,24 @@ public final class BatchRepository {
         }
     }
 
+    /** Every batch's open lookups (pending, or a stale answer being refreshed), by batch id; one statement. */
+    public Map<String, Long> openPerBatch() {
+        Map<String, Long> open = new java.util.HashMap<>();
+        try (Connection c = database.connection();
+                PreparedStatement s = c.prepareStatement("""
+                        SELECT i.batch_id, COUNT(*) FROM lookups l JOIN batch_items i ON i.hash = l.hash
+                        WHERE l.status = 'pending' OR l.refresh = 1
+                        GROUP BY i.batch_id""");
+                ResultSet r = s.executeQuery()) {
+            while (r.next()) {
+                open.put(r.getString(1), r.getLong(2));
+            }
+        } catch (SQLException e) {
+            throw new StoreException("cannot count the open lookups per batch", e);
+        }
+        return open;
+    }
+
     public Optional<Batch> find(String id) {
         try (Connection c = database.connection();
                 PreparedStatement s = c.prepareStatement(

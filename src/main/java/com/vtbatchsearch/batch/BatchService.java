@@ -25,6 +25,7 @@ public final class BatchService {
     private final LookupQueue queue;
     private final RateLimiter limiter;
     private final Clock clock;
+    private final SharedCounts shared;
 
     /** @param limiter null when no API key is configured (nothing is looked up, no estimate) */
     public BatchService(BatchRepository batches, LookupQueue queue, RateLimiter limiter, Clock clock) {
@@ -32,6 +33,7 @@ public final class BatchService {
         this.queue = queue;
         this.limiter = limiter;
         this.clock = clock;
+        this.shared = new SharedCounts(batches, System::nanoTime);
     }
 
     /** What a new batch holds. */
@@ -121,6 +123,7 @@ public final class BatchService {
     public Optional<Integer> refreshStale(String id) {
         return find(id).map(batch -> {
             List<String> toLookUp = batches.requestRefresh(batch.getId(), clock.instant());
+            shared.forget(batch.getId());
             enqueue(batch.getId(), toLookUp);
             LOG.info(() -> "batch " + batch.getId() + ": refresh requested, " + toLookUp.size() + " lookups queued");
             return toLookUp.size();
@@ -162,7 +165,7 @@ public final class BatchService {
         }
         try {
             long mine = open;
-            long others = batches.turnsOfOthers(id, mine);
+            long others = shared.turnsOfOthers(id, mine);
             Instant now = clock.instant();
             Instant pausedUntil = limiter.pause().map(RateLimiter.Pause::until).orElse(null);
             long eta = Progress.timeFor(others + mine, limiter.perMinute(), limiter.perDay(), limiter.usedToday(),
@@ -187,7 +190,7 @@ public final class BatchService {
     /** The report of a batch with the items {@code query} selects; empty for an id that is malformed or unknown. */
     public Optional<Report> report(String id, ItemQuery query) {
         return find(id).map(batch -> {
-            BatchCounts counts = batches.counts(batch);
+            BatchCounts counts = shared.counts(batch);
             List<BatchItem> items = batches.items(batch.getId(), query);
             // Unfiltered, every distinct hash matches: no need to count them again.
             int matched = query.verdict() == null && query.text() == null ? counts.getUnique()
@@ -202,7 +205,7 @@ public final class BatchService {
      */
     public Optional<Report> summary(String id, ItemQuery query) {
         return find(id).map(batch -> {
-            BatchCounts counts = batches.counts(batch);
+            BatchCounts counts = shared.counts(batch);
             int matched = query.verdict() == null && query.text() == null ? counts.getUnique()
                     : batches.countItems(batch.getId(), query);
             return new Report(batch, counts, query, matched, List.of(), progress(batch.getId(), counts.getPending()));
@@ -238,6 +241,7 @@ public final class BatchService {
     public boolean delete(String id) {
         boolean deleted = find(id).isPresent() && batches.delete(id);
         if (deleted) {
+            shared.forget(id);
             LOG.info(() -> "batch " + id + " deleted");
         }
         return deleted;
