@@ -29,11 +29,17 @@ public final class BatchService {
 
     /** @param limiter null when no API key is configured (nothing is looked up, no estimate) */
     public BatchService(BatchRepository batches, LookupQueue queue, RateLimiter limiter, Clock clock) {
+        this(batches, queue, limiter, clock, System::nanoTime);
+    }
+
+    /** With {@code nanos} timing how long counts are shared; tests move it by hand. */
+    BatchService(BatchRepository batches, LookupQueue queue, RateLimiter limiter, Clock clock,
+            java.util.function.LongSupplier nanos) {
         this.batches = batches;
         this.queue = queue;
         this.limiter = limiter;
         this.clock = clock;
-        this.shared = new SharedCounts(batches, System::nanoTime);
+        this.shared = new SharedCounts(batches, nanos);
     }
 
     /** What a new batch holds. */
