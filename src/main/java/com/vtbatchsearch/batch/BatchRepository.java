@@ -1,5 +1,6 @@
 package com.vtbatchsearch.batch;
 
+import com.vtbatchsearch.lookup.StoredAnswer;
 import com.vtbatchsearch.store.Database;
 import com.vtbatchsearch.store.StoreException;
 import java.sql.Connection;
@@ -454,7 +455,7 @@ public final class BatchRepository {
     public Optional<ItemDetails> details(String batchId, String hash) {
         try (Connection c = database.connection();
                 PreparedStatement s = c.prepareStatement("""
-                        SELECT i.hash, l.status, f.raw_json
+                        SELECT i.hash, l.status, f.raw_json, f.raw_gzip
                         FROM batch_items i
                         JOIN lookups l ON l.hash = i.hash
                         LEFT JOIN files f ON l.status = 'done' AND f.sha256 = l.sha256
@@ -465,7 +466,8 @@ public final class BatchRepository {
                 if (!r.next()) {
                     return Optional.empty();
                 }
-                return Optional.of(new ItemDetails(r.getString(1), r.getString(2), r.getString(3)));
+                return Optional.of(new ItemDetails(r.getString(1), r.getString(2),
+                        StoredAnswer.read(r.getBytes(4), r.getString(3))));
             }
         } catch (SQLException e) {
             throw new StoreException("cannot read hash " + hash + " of batch " + batchId, e);
