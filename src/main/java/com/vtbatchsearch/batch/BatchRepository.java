@@ -360,8 +360,7 @@ public final class BatchRepository {
     public void forEachItem(String batchId, ItemQuery query, Consumer<BatchItem> consumer) {
         if (query.isPaged()) {
             List<Object> arguments = new ArrayList<>();
-            String sql = itemColumns(query) + FROM_ITEMS + where(batchId, query, arguments) + orderBy(query)
-                    + " LIMIT " + query.limit() + " OFFSET " + query.offset();
+            String sql = pageSql(batchId, query, arguments);
             List<BatchItem> page = new ArrayList<>(query.limit());
             read(batchId, sql, arguments, page);
             page.forEach(consumer);
@@ -379,6 +378,12 @@ public final class BatchRepository {
                 return;
             }
         }
+    }
+
+    /** The statement that reads one page of a query; its arguments are added to {@code arguments}. */
+    static String pageSql(String batchId, ItemQuery query, List<Object> arguments) {
+        return itemColumns(query) + FROM_ITEMS + where(batchId, query, arguments) + orderBy(query)
+                + " LIMIT " + query.limit() + " OFFSET " + query.offset();
     }
 
     /** Where the last row read stands in the sort: its sort key (null when empty) and its position. */
@@ -537,6 +542,11 @@ public final class BatchRepository {
         String column = sortKey(query.sort());
         if (column == null) {
             return " ORDER BY i.position" + direction;
+        }
+        if (query.sort() == ItemQuery.Sort.HASH) {
+            // Never empty and distinct within a batch: the order of the index on (batch_id, hash), which
+            // a page walks for its rows instead of sorting the whole batch.
+            return " ORDER BY i.hash" + direction;
         }
         return " ORDER BY (" + column + ") IS NULL, " + column + direction + ", i.position";
     }

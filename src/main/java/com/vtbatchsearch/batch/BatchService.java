@@ -199,10 +199,28 @@ public final class BatchService {
             BatchCounts counts = shared.counts(batch);
             List<BatchItem> items = batches.items(batch.getId(), query);
             // Unfiltered, every distinct hash matches: no need to count them again.
-            int matched = query.verdict() == null && query.text() == null ? counts.getUnique()
+            int matched = query.text() == null ? matched(counts, query)
                     : query.isPaged() ? batches.countItems(batch.getId(), query) : items.size();
             return new Report(batch, counts, query, matched, items, progress(batch.getId(), counts.getPending()));
         });
+    }
+
+    /**
+     * How many items a query without text matches, from the batch's shared counts: each verdict a filter
+     * selects is counted there in the same terms, so a filtered page does not count the batch again.
+     */
+    private static int matched(BatchCounts counts, ItemQuery query) {
+        if (query.verdict() == null) {
+            return counts.getUnique();
+        }
+        return switch (query.verdict()) {
+            case MALICIOUS -> counts.getMalicious();
+            case SUSPICIOUS -> counts.getSuspicious();
+            case CLEAN -> counts.getClean();
+            case NOT_FOUND -> counts.getNotFound();
+            case ERROR -> counts.getErrors();
+            case PENDING -> counts.getPending();
+        };
     }
 
     /**
@@ -212,8 +230,7 @@ public final class BatchService {
     public Optional<Report> summary(String id, ItemQuery query) {
         return find(id).map(batch -> {
             BatchCounts counts = shared.counts(batch);
-            int matched = query.verdict() == null && query.text() == null ? counts.getUnique()
-                    : batches.countItems(batch.getId(), query);
+            int matched = query.text() == null ? matched(counts, query) : batches.countItems(batch.getId(), query);
             return new Report(batch, counts, query, matched, List.of(), progress(batch.getId(), counts.getPending()));
         });
     }
