@@ -44,23 +44,7 @@ final class StoredText {
      * none does, otherwise written again from the cleaned tree. Text that is not JSON is cleaned as text.
      */
     static String json(String raw) {
-        if (raw == null) {
-            return null;
-        }
-        JsonNode tree;
-        try {
-            tree = JSON.readTree(raw);
-        } catch (JsonProcessingException e) {
-            return clean(raw);
-        }
-        if (tree == null || !cleanStrings(tree)) {
-            return raw;
-        }
-        try {
-            return JSON.writeValueAsString(tree);
-        } catch (JsonProcessingException e) {
-            throw new IllegalStateException("a parsed JSON tree cannot be written", e);
-        }
+        return json(raw, false);
     }
 
     /**
@@ -68,6 +52,10 @@ final class StoredText {
      * answers: a third to a half of their bytes is white space). Text that is not JSON is cleaned as text.
      */
     static String compactJson(String raw) {
+        return json(raw, true);
+    }
+
+    private static String json(String raw, boolean compact) {
         if (raw == null) {
             return null;
         }
@@ -78,9 +66,11 @@ final class StoredText {
             return clean(raw);
         }
         if (tree == null) {
-            return clean(raw);
+            return compact ? clean(raw) : raw;
         }
-        cleanStrings(tree);
+        if (!cleanStrings(tree) && !compact) {
+            return raw;
+        }
         try {
             return JSON.writeValueAsString(tree);
         } catch (JsonProcessingException e) {
