@@ -85,20 +85,33 @@ public final class BatchRepository {
                 lookup.setString(2, id);
                 lookup.executeUpdate();
             }
-            // Read, then marked in sorted order: usually few of a batch's answers are stale.
-            List<String> kept = new ArrayList<>();
-            try (PreparedStatement stale = c.prepareStatement("SELECT i.hash" + STALE_ITEMS + " ORDER BY i.hash")) {
-                stale.setString(1, id);
-                stale.setLong(2, resultCutoff);
-                stale.setLong(3, notFoundCutoff);
-                try (ResultSet r = stale.executeQuery()) {
+            // One read of the batch's lookups finds both the stale answers (marked next, in sorted order, so
+            // row locks come in the one order) and the open lookups, which the stale ones join once marked.
+            List<String> open = new ArrayList<>();
+            List<String> stale = new ArrayList<>();
+            try (PreparedStatement s = c.prepareStatement("""
+                    SELECT i.hash, l.status, l.refresh, l.updated_at FROM batch_items i JOIN lookups l ON l.hash = i.hash
+                    WHERE i.batch_id = ? ORDER BY i.position""")) {
+                s.setString(1, id);
+                try (ResultSet r = s.executeQuery()) {
                     while (r.next()) {
-                        kept.add(r.getString(1));
+                        String status = r.getString(2);
+                        boolean refreshing = r.getInt(3) == 1;
+                        long updatedAt = r.getLong(4);
+                        boolean isStale = !refreshing && (BatchItem.DONE.equals(status) && updatedAt < resultCutoff
+                                || BatchItem.NOT_FOUND.equals(status) && updatedAt < notFoundCutoff);
+                        if (isStale) {
+                            stale.add(r.getString(1));
+                        }
+                        if (isStale || refreshing || "pending".equals(status)) {
+                            open.add(r.getString(1));
+                        }
                     }
                 }
             }
-            markStale(c, kept, resultCutoff, notFoundCutoff);
-            return openHashes(c, id);
+            Collections.sort(stale);
+            markStale(c, stale, resultCutoff, notFoundCutoff);
+            return open;
         });
     }
 
@@ -196,22 +209,6 @@ public final class BatchRepository {
         } catch (SQLException e) {
             throw new StoreException("cannot count the stale answers of batch " + id, e);
         }
-    }
-
-    private static List<String> openHashes(Connection c, String id) throws SQLException {
-        List<String> open = new ArrayList<>();
-        try (PreparedStatement s = c.prepareStatement("""
-                SELECT i.hash FROM batch_items i JOIN lookups l ON l.hash = i.hash
-                WHERE i.batch_id = ? AND (l.status = 'pending' OR l.refresh = 1)
-                ORDER BY i.position""")) {
-            s.setString(1, id);
-            try (ResultSet r = s.executeQuery()) {
-                while (r.next()) {
-                    open.add(r.getString(1));
-                }
-            }
-        }
-        return open;
     }
 
     /**
@@ -402,6 +399,11 @@ public final class BatchRepository {
         if (key == null) {
             arguments.add(cursor.position());
             return query.descending() ? " AND i.position < ?" : " AND i.position > ?";
+        }
+        if (query.sort() == ItemQuery.Sort.HASH) {
+            // Never empty and distinct: a range of the index on (batch_id, hash), see orderBy.
+            arguments.add(cursor.key());
+            return query.descending() ? " AND i.hash < ?" : " AND i.hash > ?";
         }
         if (cursor.key() == null) {
             arguments.add(cursor.position());

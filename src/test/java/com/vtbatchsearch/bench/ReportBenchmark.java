@@ -42,7 +42,8 @@ import java.util.stream.Stream;
  * ratio, the upload time of the 100,000-hash file and the bytes on disk per cached answer.
  *
  * <p>Arguments: the WAR, tomee.xml, the server JVM's classpath. System properties: {@code engine}
- * ({@code sqlite} or {@code postgresql}), {@code readers} (50), {@code seconds} per measurement (10).
+ * ({@code sqlite} or {@code postgresql}), {@code readers} (50), {@code seconds} per measurement (10),
+ * {@code warmup} seconds of unrecorded reads per page before the first figure (3).
  */
 public final class ReportBenchmark {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -208,6 +209,11 @@ public final class ReportBenchmark {
                         + created.body());
             }
             ids.put(size, JSON.readTree(created.body()).path("id").asText());
+        }
+        // Unrecorded: the server's JIT compiles the read path before the first figure, not during it.
+        for (int size : SIZES) {
+            measure("/api/batches/" + ids.get(size) + "?limit=100", readers, Integer.getInteger("warmup", 3));
+            measure("/report/" + ids.get(size), readers, Integer.getInteger("warmup", 3));
         }
         Map<String, double[]> figures = new LinkedHashMap<>();
         for (int size : SIZES) {
