@@ -290,20 +290,6 @@ public final class ReportBenchmark {
     }
 
     private void awaitUp(Process server, Path log) throws Exception {
-        long deadline = System.nanoTime() + Duration.ofMinutes(3).toNanos();
-        while (System.nanoTime() < deadline) {
-            if (!server.isAlive()) {
-                throw new IllegalStateException("the server stopped; see " + log);
-            }
-            try {
-                if (get("/health").statusCode() == 200) {
-                    return;
-                }
-            } catch (IOException e) {
-                // not up yet
-            }
-            Thread.sleep(500);
-        }
-        throw new IllegalStateException("the server did not answer within 3 minutes; see " + log);
+        LoadBenchmark.awaitUp(client, base, server, log);
     }
 }
