@@ -4,6 +4,7 @@ import com.vtbatchsearch.batch.BatchExpiry;
 import com.vtbatchsearch.batch.BatchRepository;
 import com.vtbatchsearch.batch.BatchService;
 import com.vtbatchsearch.batch.Freshness;
+import com.vtbatchsearch.lookup.AnswerCompactor;
 import com.vtbatchsearch.lookup.CallLogPruner;
 import com.vtbatchsearch.lookup.CallLogRepository;
 import com.vtbatchsearch.lookup.LocalRateLimiter;
@@ -106,7 +107,7 @@ public final class Application implements AutoCloseable {
         BatchRepository batchRepository = new BatchRepository(database, freshness);
         LookupRepository lookupRepository = new LookupRepository(database);
         CallLogRepository callLog = new CallLogRepository(database);
-        scheduleHousekeeping(new CallLogPruner(callLog, clock));
+        scheduleHousekeeping(new CallLogPruner(callLog, clock), new AnswerCompactor(lookupRepository));
         if (database.isPostgres() && redis == null) {
             LOG.warning("DB_URL names a PostgreSQL database but REDIS_URL is not set: this instance keeps its queue "
                     + "and rate limit in process. Run several instances on one database only with a shared Redis, "
@@ -169,8 +170,8 @@ public final class Application implements AutoCloseable {
         scheduler.scheduleWithFixedDelay(expiry, 0, EXPIRY_INTERVAL.toMillis(), TimeUnit.MILLISECONDS);
     }
 
-    /** Runs the call log's pruning now and then hourly on a daemon thread of its own, with Redis or without. */
-    private void scheduleHousekeeping(Runnable pruneCallLog) {
+    /** Runs the call log's pruning and the compression of old answers now and then hourly on a daemon thread of its own. */
+    private void scheduleHousekeeping(Runnable pruneCallLog, Runnable compressAnswers) {
         ScheduledExecutorService housekeeping = Executors.newSingleThreadScheduledExecutor(task -> {
             Thread thread = new Thread(task, "vt-batch-search-housekeeping");
             thread.setDaemon(true);
@@ -178,6 +179,7 @@ public final class Application implements AutoCloseable {
         });
         toClose.push(housekeeping::shutdownNow);
         housekeeping.scheduleWithFixedDelay(pruneCallLog, 0, HOUSEKEEPING_INTERVAL.toMillis(), TimeUnit.MILLISECONDS);
+        housekeeping.scheduleWithFixedDelay(compressAnswers, 0, HOUSEKEEPING_INTERVAL.toMillis(), TimeUnit.MILLISECONDS);
     }
 
     private void startWorkers(LookupRepository lookupRepository, VirusTotalClient client, Clock clock) {

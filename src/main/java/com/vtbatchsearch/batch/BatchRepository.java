@@ -1,5 +1,6 @@
 package com.vtbatchsearch.batch;
 
+import com.vtbatchsearch.lookup.StoredAnswer;
 import com.vtbatchsearch.store.Database;
 import com.vtbatchsearch.store.StoreException;
 import java.sql.Connection;
@@ -60,8 +61,6 @@ public final class BatchRepository {
         long now = createdAt.toEpochMilli();
         long resultCutoff = freshness.resultCutoff(createdAt).toEpochMilli();
         long notFoundCutoff = freshness.notFoundCutoff(createdAt).toEpochMilli();
-        List<String> sorted = new ArrayList<>(hashes.distinct().keySet());
-        Collections.sort(sorted);
         return database.inTransaction("cannot store batch " + id, c -> {
             try (PreparedStatement batch = c.prepareStatement(
                     "INSERT INTO batches (id, created_at, found, unique_count) VALUES (?, ?, ?, ?)")) {
@@ -71,48 +70,87 @@ public final class BatchRepository {
                 batch.setInt(4, hashes.unique());
                 batch.executeUpdate();
             }
-            try (PreparedStatement item = c.prepareStatement(
-                    "INSERT INTO batch_items (batch_id, position, hash, hash_type, context) VALUES (?, ?, ?, ?, ?)")) {
-                int position = 0;
-                for (Map.Entry<String, HashType> entry : hashes.distinct().entrySet()) {
-                    item.setString(1, id);
-                    item.setInt(2, position++);
-                    item.setString(3, entry.getKey());
-                    item.setString(4, entry.getValue().name());
-                    item.setString(5, hashes.context(entry.getKey()));
-                    item.addBatch();
-                    if (position % CHUNK == 0) {
-                        item.executeBatch();
-                    }
-                }
-                item.executeBatch();
-            }
+            insertItems(c, id, new ArrayList<>(hashes.distinct().entrySet()), hashes);
+            // One statement for all the batch's hashes: new ones become pending, failed ones pending again.
             // ON CONFLICT ... DO UPDATE locks the row even when its WHERE is false: taking the locks in
-            // one order is what keeps two uploads (or an upload and an answer) from deadlocking.
-            List<String> kept = new ArrayList<>();
+            // one order (the hashes sorted) is what keeps two uploads (or an upload and an answer) from
+            // deadlocking.
             try (PreparedStatement lookup = c.prepareStatement("""
-                    INSERT INTO lookups (hash, status, attempts, updated_at) VALUES (?, 'pending', 0, ?)
+                    INSERT INTO lookups (hash, status, attempts, updated_at)
+                    SELECT i.hash, 'pending', 0, ? FROM batch_items i WHERE i.batch_id = ? ORDER BY i.hash
                     ON CONFLICT (hash) DO UPDATE SET status = 'pending', attempts = 0, error = NULL,
                       updated_at = excluded.updated_at
                     WHERE lookups.status = 'error'""")) {
-                for (int from = 0; from < sorted.size(); from += CHUNK) {
-                    List<String> chunk = sorted.subList(from, Math.min(sorted.size(), from + CHUNK));
-                    for (String hash : chunk) {
-                        lookup.setString(1, hash);
-                        lookup.setLong(2, now);
-                        lookup.addBatch();
-                    }
-                    int[] written = lookup.executeBatch();
-                    for (int n = 0; n < chunk.size(); n++) {
-                        if (written[n] != 1) { // 0: an answer or an open lookup is there already
-                            kept.add(chunk.get(n));
+                lookup.setLong(1, now);
+                lookup.setString(2, id);
+                lookup.executeUpdate();
+            }
+            // One read of the batch's lookups finds both the stale answers (marked next, in sorted order, so
+            // row locks come in the one order) and the open lookups, which the stale ones join once marked.
+            List<String> open = new ArrayList<>();
+            List<String> stale = new ArrayList<>();
+            try (PreparedStatement s = c.prepareStatement("""
+                    SELECT i.hash, l.status, l.refresh, l.updated_at FROM batch_items i JOIN lookups l ON l.hash = i.hash
+                    WHERE i.batch_id = ? ORDER BY i.position""")) {
+                s.setString(1, id);
+                try (ResultSet r = s.executeQuery()) {
+                    while (r.next()) {
+                        String status = r.getString(2);
+                        boolean refreshing = r.getInt(3) == 1;
+                        long updatedAt = r.getLong(4);
+                        boolean isStale = !refreshing && (BatchItem.DONE.equals(status) && updatedAt < resultCutoff
+                                || BatchItem.NOT_FOUND.equals(status) && updatedAt < notFoundCutoff);
+                        if (isStale) {
+                            stale.add(r.getString(1));
+                        }
+                        if (isStale || refreshing || "pending".equals(status)) {
+                            open.add(r.getString(1));
                         }
                     }
                 }
             }
-            markStale(c, kept, resultCutoff, notFoundCutoff);
-            return openHashes(c, id);
+            Collections.sort(stale);
+            markStale(c, stale, resultCutoff, notFoundCutoff);
+            return open;
         });
+    }
+
+    /** Rows per INSERT statement: few statements for a big batch, few enough parameters for any engine. */
+    private static final int ROWS_PER_INSERT = 250;
+
+    /** Inserts the batch's items, many rows per statement: a 100,000-hash upload answers in well under a second. */
+    private static void insertItems(Connection c, String id, List<Map.Entry<String, HashType>> items,
+            ExtractedHashes hashes) throws SQLException {
+        String row = "(?, ?, ?, ?, ?)";
+        String full = "INSERT INTO batch_items (batch_id, position, hash, hash_type, context) VALUES "
+                + String.join(", ", Collections.nCopies(ROWS_PER_INSERT, row));
+        try (PreparedStatement insert = c.prepareStatement(full)) {
+            int position = 0;
+            for (; position + ROWS_PER_INSERT <= items.size(); position += ROWS_PER_INSERT) {
+                bindRows(insert, id, items, hashes, position, ROWS_PER_INSERT);
+                insert.executeUpdate();
+            }
+            int rest = items.size() - position;
+            if (rest > 0) {
+                try (PreparedStatement last = c.prepareStatement("INSERT INTO batch_items (batch_id, position, hash,"
+                        + " hash_type, context) VALUES " + String.join(", ", Collections.nCopies(rest, row)))) {
+                    bindRows(last, id, items, hashes, position, rest);
+                    last.executeUpdate();
+                }
+            }
+        }
+    }
+
+    private static void bindRows(PreparedStatement insert, String id, List<Map.Entry<String, HashType>> items,
+            ExtractedHashes hashes, int from, int count) throws SQLException {
+        int p = 1;
+        for (int n = from; n < from + count; n++) {
+            insert.setString(p++, id);
+            insert.setInt(p++, n);
+            insert.setString(p++, items.get(n).getKey());
+            insert.setString(p++, items.get(n).getValue().name());
+            insert.setString(p++, hashes.context(items.get(n).getKey()));
+        }
     }
 
     /** Marks the stale answers among {@code hashes} (sorted, so row locks come in the one order) for refresh. */
@@ -174,22 +212,6 @@ public final class BatchRepository {
         }
     }
 
-    private static List<String> openHashes(Connection c, String id) throws SQLException {
-        List<String> open = new ArrayList<>();
-        try (PreparedStatement s = c.prepareStatement("""
-                SELECT i.hash FROM batch_items i JOIN lookups l ON l.hash = i.hash
-                WHERE i.batch_id = ? AND (l.status = 'pending' OR l.refresh = 1)
-                ORDER BY i.position""")) {
-            s.setString(1, id);
-            try (ResultSet r = s.executeQuery()) {
-                while (r.next()) {
-                    open.add(r.getString(1));
-                }
-            }
-        }
-        return open;
-    }
-
     /**
      * How many of {@code hashes} would cost a lookup if a batch held them now: those with no answer
      * yet and not pending already, whose last answer was an error, or whose answer is stale.
@@ -247,6 +269,24 @@ public final class BatchRepository {
         } catch (SQLException e) {
             throw new StoreException("cannot count the turns ahead of batch " + id, e);
         }
+    }
+
+    /** Every batch's open lookups (pending, or a stale answer being refreshed), by batch id; one statement. */
+    public Map<String, Long> openPerBatch() {
+        Map<String, Long> open = new java.util.HashMap<>();
+        try (Connection c = database.connection();
+                PreparedStatement s = c.prepareStatement("""
+                        SELECT i.batch_id, COUNT(*) FROM lookups l JOIN batch_items i ON i.hash = l.hash
+                        WHERE l.status = 'pending' OR l.refresh = 1
+                        GROUP BY i.batch_id""");
+                ResultSet r = s.executeQuery()) {
+            while (r.next()) {
+                open.put(r.getString(1), r.getLong(2));
+            }
+        } catch (SQLException e) {
+            throw new StoreException("cannot count the open lookups per batch", e);
+        }
+        return open;
     }
 
     public Optional<Batch> find(String id) {
@@ -318,8 +358,7 @@ public final class BatchRepository {
     public void forEachItem(String batchId, ItemQuery query, Consumer<BatchItem> consumer) {
         if (query.isPaged()) {
             List<Object> arguments = new ArrayList<>();
-            String sql = itemColumns(query) + FROM_ITEMS + where(batchId, query, arguments) + orderBy(query)
-                    + " LIMIT " + query.limit() + " OFFSET " + query.offset();
+            String sql = pageSql(batchId, query, arguments);
             List<BatchItem> page = new ArrayList<>(query.limit());
             read(batchId, sql, arguments, page);
             page.forEach(consumer);
@@ -339,6 +378,12 @@ public final class BatchRepository {
         }
     }
 
+    /** The statement that reads one page of a query; its arguments are added to {@code arguments}. */
+    static String pageSql(String batchId, ItemQuery query, List<Object> arguments) {
+        return itemColumns(query) + FROM_ITEMS + where(batchId, query, arguments) + orderBy(query)
+                + " LIMIT " + query.limit() + " OFFSET " + query.offset();
+    }
+
     /** Where the last row read stands in the sort: its sort key (null when empty) and its position. */
     private record Cursor(Object key, long position) {
     }
@@ -355,6 +400,11 @@ public final class BatchRepository {
         if (key == null) {
             arguments.add(cursor.position());
             return query.descending() ? " AND i.position < ?" : " AND i.position > ?";
+        }
+        if (query.sort() == ItemQuery.Sort.HASH) {
+            // Never empty and distinct: a range of the index on (batch_id, hash), see orderBy.
+            arguments.add(cursor.key());
+            return query.descending() ? " AND i.hash < ?" : " AND i.hash > ?";
         }
         if (cursor.key() == null) {
             arguments.add(cursor.position());
@@ -414,7 +464,7 @@ public final class BatchRepository {
     public Optional<ItemDetails> details(String batchId, String hash) {
         try (Connection c = database.connection();
                 PreparedStatement s = c.prepareStatement("""
-                        SELECT i.hash, l.status, f.raw_json
+                        SELECT i.hash, l.status, f.raw_json, f.raw_gzip
                         FROM batch_items i
                         JOIN lookups l ON l.hash = i.hash
                         LEFT JOIN files f ON l.status = 'done' AND f.sha256 = l.sha256
@@ -425,7 +475,8 @@ public final class BatchRepository {
                 if (!r.next()) {
                     return Optional.empty();
                 }
-                return Optional.of(new ItemDetails(r.getString(1), r.getString(2), r.getString(3)));
+                return Optional.of(new ItemDetails(r.getString(1), r.getString(2),
+                        StoredAnswer.read(r.getBytes(4), r.getString(3))));
             }
         } catch (SQLException e) {
             throw new StoreException("cannot read hash " + hash + " of batch " + batchId, e);
@@ -496,6 +547,11 @@ public final class BatchRepository {
         String column = sortKey(query.sort());
         if (column == null) {
             return " ORDER BY i.position" + direction;
+        }
+        if (query.sort() == ItemQuery.Sort.HASH) {
+            // Never empty and distinct within a batch: the order of the index on (batch_id, hash), which
+            // a page walks for its rows instead of sorting the whole batch.
+            return " ORDER BY i.hash" + direction;
         }
         return " ORDER BY (" + column + ") IS NULL, " + column + direction + ", i.position";
     }

@@ -25,13 +25,21 @@ public final class BatchService {
     private final LookupQueue queue;
     private final RateLimiter limiter;
     private final Clock clock;
+    private final SharedCounts shared;
 
     /** @param limiter null when no API key is configured (nothing is looked up, no estimate) */
     public BatchService(BatchRepository batches, LookupQueue queue, RateLimiter limiter, Clock clock) {
+        this(batches, queue, limiter, clock, System::nanoTime);
+    }
+
+    /** With {@code nanos} timing how long counts are shared; tests move it by hand. */
+    BatchService(BatchRepository batches, LookupQueue queue, RateLimiter limiter, Clock clock,
+            java.util.function.LongSupplier nanos) {
         this.batches = batches;
         this.queue = queue;
         this.limiter = limiter;
         this.clock = clock;
+        this.shared = new SharedCounts(batches, nanos);
     }
 
     /** What a new batch holds. */
@@ -121,6 +129,7 @@ public final class BatchService {
     public Optional<Integer> refreshStale(String id) {
         return find(id).map(batch -> {
             List<String> toLookUp = batches.requestRefresh(batch.getId(), clock.instant());
+            shared.forget(batch.getId());
             enqueue(batch.getId(), toLookUp);
             LOG.info(() -> "batch " + batch.getId() + ": refresh requested, " + toLookUp.size() + " lookups queued");
             return toLookUp.size();
@@ -162,7 +171,7 @@ public final class BatchService {
         }
         try {
             long mine = open;
-            long others = batches.turnsOfOthers(id, mine);
+            long others = shared.turnsOfOthers(id, mine);
             Instant now = clock.instant();
             Instant pausedUntil = limiter.pause().map(RateLimiter.Pause::until).orElse(null);
             long eta = Progress.timeFor(others + mine, limiter.perMinute(), limiter.perDay(), limiter.usedToday(),
@@ -187,13 +196,31 @@ public final class BatchService {
     /** The report of a batch with the items {@code query} selects; empty for an id that is malformed or unknown. */
     public Optional<Report> report(String id, ItemQuery query) {
         return find(id).map(batch -> {
-            BatchCounts counts = batches.counts(batch);
+            BatchCounts counts = shared.counts(batch);
             List<BatchItem> items = batches.items(batch.getId(), query);
             // Unfiltered, every distinct hash matches: no need to count them again.
-            int matched = query.verdict() == null && query.text() == null ? counts.getUnique()
+            int matched = query.text() == null ? matched(counts, query)
                     : query.isPaged() ? batches.countItems(batch.getId(), query) : items.size();
             return new Report(batch, counts, query, matched, items, progress(batch.getId(), counts.getPending()));
         });
+    }
+
+    /**
+     * How many items a query without text matches, from the batch's shared counts: each verdict a filter
+     * selects is counted there in the same terms, so a filtered page does not count the batch again.
+     */
+    private static int matched(BatchCounts counts, ItemQuery query) {
+        if (query.verdict() == null) {
+            return counts.getUnique();
+        }
+        return switch (query.verdict()) {
+            case MALICIOUS -> counts.getMalicious();
+            case SUSPICIOUS -> counts.getSuspicious();
+            case CLEAN -> counts.getClean();
+            case NOT_FOUND -> counts.getNotFound();
+            case ERROR -> counts.getErrors();
+            case PENDING -> counts.getPending();
+        };
     }
 
     /**
@@ -202,9 +229,8 @@ public final class BatchService {
      */
     public Optional<Report> summary(String id, ItemQuery query) {
         return find(id).map(batch -> {
-            BatchCounts counts = batches.counts(batch);
-            int matched = query.verdict() == null && query.text() == null ? counts.getUnique()
-                    : batches.countItems(batch.getId(), query);
+            BatchCounts counts = shared.counts(batch);
+            int matched = query.text() == null ? matched(counts, query) : batches.countItems(batch.getId(), query);
             return new Report(batch, counts, query, matched, List.of(), progress(batch.getId(), counts.getPending()));
         });
     }
@@ -238,6 +264,7 @@ public final class BatchService {
     public boolean delete(String id) {
         boolean deleted = find(id).isPresent() && batches.delete(id);
         if (deleted) {
+            shared.forget(id);
             LOG.info(() -> "batch " + id + " deleted");
         }
         return deleted;

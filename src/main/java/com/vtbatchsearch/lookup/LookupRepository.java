@@ -58,7 +58,7 @@ public final class LookupRepository {
     /**
      * Stores VirusTotal's answer and marks the hash asked for, and the file's other hashes, as done, so
      * a later upload of any of them is answered from the cache. Control characters are stripped from its
-     * text (see {@link StoredText}); the hashes' rows are written in sorted order, as an upload writes them.
+     * text (see {@link StoredText}), the answer is stored compressed (see {@link StoredAnswer}); the hashes' rows are written in sorted order, as an upload writes them.
      */
     public void saveFound(String queriedHash, FileReport report, Instant now) {
         List<String> names = new ArrayList<>(report.aliases());
@@ -69,14 +69,15 @@ public final class LookupRepository {
         database.inTransaction("cannot store the answer for " + queriedHash, c -> {
             try (PreparedStatement s = c.prepareStatement("""
                     INSERT INTO files (sha256, md5, sha1, malicious, suspicious, undetected, harmless, label, name,
-                      file_type, first_seen, last_analysis, reputation, tags, raw_json, fetched_at)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                      file_type, first_seen, last_analysis, reputation, tags, raw_json, raw_gzip, fetched_at)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, '', ?, ?)
                     ON CONFLICT (sha256) DO UPDATE SET md5 = excluded.md5, sha1 = excluded.sha1,
                       malicious = excluded.malicious, suspicious = excluded.suspicious,
                       undetected = excluded.undetected, harmless = excluded.harmless, label = excluded.label,
                       name = excluded.name, file_type = excluded.file_type, first_seen = excluded.first_seen,
                       last_analysis = excluded.last_analysis, reputation = excluded.reputation,
-                      tags = excluded.tags, raw_json = excluded.raw_json, fetched_at = excluded.fetched_at""")) {
+                      tags = excluded.tags, raw_json = excluded.raw_json, raw_gzip = excluded.raw_gzip,
+                      fetched_at = excluded.fetched_at""")) {
                 s.setString(1, report.sha256());
                 s.setString(2, report.md5());
                 s.setString(3, report.sha1());
@@ -95,7 +96,7 @@ public final class LookupRepository {
                     s.setInt(13, report.reputation());
                 }
                 s.setString(14, StoredText.clean(String.join(",", report.tags())));
-                s.setString(15, StoredText.json(report.rawJson()));
+                s.setBytes(15, StoredAnswer.pack(report.rawJson()));
                 s.setLong(16, now.toEpochMilli());
                 s.executeUpdate();
             }
@@ -153,6 +154,39 @@ public final class LookupRepository {
             }
         });
         return find(hash).map(LookupState::attempts).orElse(0);
+    }
+
+    /**
+     * Compresses up to {@code limit} answers stored before answers were compressed (see {@link StoredAnswer}),
+     * those after {@code after} in sha256 order, in one short transaction.
+     *
+     * @return the sha256 of the last answer rewritten, or null when none was left after {@code after}
+     */
+    public String compressStoredAnswers(String after, int limit) {
+        return database.inTransaction("cannot compress the stored answers", c -> {
+            List<String> ids = new ArrayList<>();
+            List<byte[]> packed = new ArrayList<>();
+            try (PreparedStatement s = c.prepareStatement("SELECT sha256, raw_json FROM files"
+                    + " WHERE sha256 > ? AND raw_gzip IS NULL ORDER BY sha256 LIMIT " + limit)) {
+                s.setString(1, after);
+                try (ResultSet r = s.executeQuery()) {
+                    while (r.next()) {
+                        ids.add(r.getString(1));
+                        packed.add(StoredAnswer.pack(r.getString(2)));
+                    }
+                }
+            }
+            try (PreparedStatement s = c.prepareStatement(
+                    "UPDATE files SET raw_gzip = ?, raw_json = '' WHERE sha256 = ? AND raw_gzip IS NULL")) {
+                for (int n = 0; n < ids.size(); n++) {
+                    s.setBytes(1, packed.get(n));
+                    s.setString(2, ids.get(n));
+                    s.addBatch();
+                }
+                s.executeBatch();
+            }
+            return ids.isEmpty() ? null : ids.get(ids.size() - 1);
+        });
     }
 
     /** Hashes waiting for a lookup, longest waiting first. */

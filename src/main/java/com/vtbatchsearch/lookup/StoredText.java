@@ -44,6 +44,18 @@ final class StoredText {
      * none does, otherwise written again from the cleaned tree. Text that is not JSON is cleaned as text.
      */
     static String json(String raw) {
+        return json(raw, false);
+    }
+
+    /**
+     * As {@link #json}, and always written again without the pretty-printing (VirusTotal indents its
+     * answers: a third to a half of their bytes is white space). Text that is not JSON is cleaned as text.
+     */
+    static String compactJson(String raw) {
+        return json(raw, true);
+    }
+
+    private static String json(String raw, boolean compact) {
         if (raw == null) {
             return null;
         }
@@ -53,7 +65,10 @@ final class StoredText {
         } catch (JsonProcessingException e) {
             return clean(raw);
         }
-        if (tree == null || !cleanStrings(tree)) {
+        if (tree == null) {
+            return compact ? clean(raw) : raw;
+        }
+        if (!cleanStrings(tree) && !compact) {
             return raw;
         }
         try {

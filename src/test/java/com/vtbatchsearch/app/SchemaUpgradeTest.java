@@ -101,6 +101,7 @@ class SchemaUpgradeTest {
     private static final long ANSWERED_AT = Instant.now().minusSeconds(3600).toEpochMilli();
 
     private static PostgresDatabase postgres;
+    /** The newest migration, and the history a baselined database ends with. */
 
     @Parameter
     Engine engine;
@@ -144,8 +145,8 @@ class SchemaUpgradeTest {
                     + " ('" + FAILED_MD5 + "', 'error', 4, 0, 'HTTP 503 after 4 attempts', NULL, " + ANSWERED_AT + ")");
             s.executeUpdate("INSERT INTO files VALUES ('" + EICAR_SHA256 + "', '" + EICAR_MD5 + "',"
                     + " '3395856ce81f2b7382dee72602f798b642f14140', 60, 0, 7, 0, 'virus.eicar/test', 'eicar.com', 'Text',"
-                    + " 1148282716000, 1763632800000, 1500, '[\"text\"]', '{\"data\":{\"id\":\"" + EICAR_SHA256
-                    + "\"}}', " + ANSWERED_AT + ")");
+                    + " 1148282716000, 1763632800000, 1500, '[\"text\"]', '{\n  \"data\": {\n    \"id\": \"" + EICAR_SHA256
+                    + "\",\n    \"attributes\": {\"names\": [\"eicar.com\"]}\n  }\n}', " + ANSWERED_AT + ")");
             s.executeUpdate("INSERT INTO api_calls VALUES (" + ANSWERED_AT + ")");
         }
     }
@@ -163,6 +164,17 @@ class SchemaUpgradeTest {
         List<String> expected = new ArrayList<>(List.of("BASELINE 1 true"));
         expected.addAll(Migrations.appliedAfter(1));
         return expected;
+    }
+
+    /** True when the old answer's text is gone and its compressed form is stored. */
+    private static boolean storedCompressed(String url) throws SQLException {
+        try (Connection c = DriverManager.getConnection(url, PostgresDatabase.USER, "");
+                Statement s = c.createStatement();
+                ResultSet r = s.executeQuery("SELECT raw_json, raw_gzip FROM files WHERE sha256 = '" + EICAR_SHA256
+                        + "'")) {
+            r.next();
+            return r.getString(1).isEmpty() && r.getBytes(2) != null;
+        }
     }
 
     private static List<String> history(String url) throws SQLException {
@@ -211,6 +223,14 @@ class SchemaUpgradeTest {
             assertEquals("HTTP 503 after 4 attempts", items.get(2).getError());
             assertEquals("done", app.batches().details(BATCH, EICAR_MD5).orElseThrow().status(),
                     "the stored VirusTotal answer is read");
+            // The answer stored as text is compressed after start-up (V3) and reads the same.
+            long deadline = System.nanoTime() + 20_000_000_000L;
+            while (!storedCompressed(url) && System.nanoTime() < deadline) {
+                Thread.sleep(50);
+            }
+            assertTrue(storedCompressed(url), "the old answer is rewritten compressed");
+            assertEquals(List.of("eicar.com"), app.batches().details(BATCH, EICAR_MD5).orElseThrow().names(),
+                    "the compressed answer is read");
 
             // New uploads go beside the old ones; a cached answer of the old release still costs no lookup.
             Map<String, HashType> hashes = new LinkedHashMap<>();

@@ -94,13 +94,20 @@ public final class LoadBenchmark {
     }
 
     private void awaitUp(Process server, Path log) throws Exception {
+        awaitUp(client, base, server, log);
+    }
+
+    /** Waits until the server at {@code base} answers {@code /health} with 200; at most 3 minutes. */
+    static void awaitUp(HttpClient client, String base, Process server, Path log) throws Exception {
         long deadline = System.nanoTime() + Duration.ofMinutes(3).toNanos();
         while (System.nanoTime() < deadline) {
             if (!server.isAlive()) {
                 throw new IllegalStateException("the server stopped; see " + log);
             }
             try {
-                if (get("/health").statusCode() == 200) {
+                HttpResponse<Void> health = client.send(HttpRequest.newBuilder(URI.create(base + "/health"))
+                        .timeout(Duration.ofSeconds(60)).build(), HttpResponse.BodyHandlers.discarding());
+                if (health.statusCode() == 200) {
                     return;
                 }
             } catch (IOException e) {
