@@ -223,7 +223,7 @@ class SchemaUpgradeTest {
             assertEquals("HTTP 503 after 4 attempts", items.get(2).getError());
             assertEquals("done", app.batches().details(BATCH, EICAR_MD5).orElseThrow().status(),
                     "the stored VirusTotal answer is read");
-            // The answer stored as text is compressed after start-up (V3) and reads the same.
+            // The answer stored as text is compressed after start-up (V4) and reads the same.
             long deadline = System.nanoTime() + 20_000_000_000L;
             while (!storedCompressed(url) && System.nanoTime() < deadline) {
                 Thread.sleep(50);
