@@ -49,7 +49,6 @@ public final class Application implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(Application.class.getName());
     private static final Duration WORKER_STOP_TIMEOUT = Duration.ofSeconds(8);
     private static final Duration MAINTENANCE_INTERVAL = Duration.ofSeconds(15);
-    private static final Duration EXPIRY_INTERVAL = Duration.ofHours(1);
     private static final Duration RECONCILE_INTERVAL = Duration.ofMinutes(1);
     /**
      * How long the start waits for the database to read the call log. Start-up never waits longer on
@@ -70,6 +69,7 @@ public final class Application implements AutoCloseable {
     private QueueMaintenance maintenance;
     private ThrottleStore throttleStore;
     private String workerExecutor = "none";
+    private ScheduledExecutorService housekeeping;
 
     private Application(AppConfig config) {
         this.config = config;
@@ -107,7 +107,8 @@ public final class Application implements AutoCloseable {
         BatchRepository batchRepository = new BatchRepository(database, freshness);
         LookupRepository lookupRepository = new LookupRepository(database);
         CallLogRepository callLog = new CallLogRepository(database);
-        scheduleHousekeeping(new CallLogPruner(callLog, clock), new AnswerCompactor(lookupRepository));
+        runHourly(new CallLogPruner(callLog, clock));
+        runHourly(new AnswerCompactor(lookupRepository));
         if (database.isPostgres() && redis == null) {
             LOG.warning("DB_URL names a PostgreSQL database but REDIS_URL is not set: this instance keeps its queue "
                     + "and rate limit in process. Run several instances on one database only with a shared Redis, "
@@ -143,7 +144,7 @@ public final class Application implements AutoCloseable {
         throttleStore = redis == null ? new ClientChargeRepository(database)
                 : new RedisThrottleStore(redis, RedisLookupQueue.DEFAULT_PREFIX);
         if (config.batchRetentionDays() > 0) {
-            scheduleExpiry(new BatchExpiry(batchService, Duration.ofDays(config.batchRetentionDays()), clock));
+            runHourly(new BatchExpiry(batchService, Duration.ofDays(config.batchRetentionDays()), clock));
         }
     }
 
@@ -154,32 +155,27 @@ public final class Application implements AutoCloseable {
         reader.start();
     }
 
-    /** Deletes expired batches now (in the background, so a slow database does not hold up the start) and hourly. */
-    private void scheduleExpiry(BatchExpiry expiry) {
-        ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor(task -> {
-            Thread thread = new Thread(task, "batch-expiry");
-            thread.setDaemon(true);
-            return thread;
-        });
-        toClose.push(() -> {
-            scheduler.shutdownNow();
-            if (!scheduler.awaitTermination(WORKER_STOP_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)) {
-                LOG.warning("batch expiry did not stop in time");
-            }
-        });
-        scheduler.scheduleWithFixedDelay(expiry, 0, EXPIRY_INTERVAL.toMillis(), TimeUnit.MILLISECONDS);
-    }
-
-    /** Runs the call log's pruning and the compression of old answers now and then hourly on a daemon thread of its own. */
-    private void scheduleHousekeeping(Runnable pruneCallLog, Runnable compressAnswers) {
-        ScheduledExecutorService housekeeping = Executors.newSingleThreadScheduledExecutor(task -> {
-            Thread thread = new Thread(task, "vt-batch-search-housekeeping");
-            thread.setDaemon(true);
-            return thread;
-        });
-        toClose.push(housekeeping::shutdownNow);
-        housekeeping.scheduleWithFixedDelay(pruneCallLog, 0, HOUSEKEEPING_INTERVAL.toMillis(), TimeUnit.MILLISECONDS);
-        housekeeping.scheduleWithFixedDelay(compressAnswers, 0, HOUSEKEEPING_INTERVAL.toMillis(), TimeUnit.MILLISECONDS);
+    /**
+     * Runs {@code job} now and then hourly on the one housekeeping thread (call-log pruning, compression of
+     * old answers, batch expiry), started with the first job and stopped within a bound on close. Each job
+     * catches its own failures, so one that fails keeps its schedule and never stops the others.
+     */
+    private void runHourly(Runnable job) {
+        if (housekeeping == null) {
+            ScheduledExecutorService started = Executors.newSingleThreadScheduledExecutor(task -> {
+                Thread thread = new Thread(task, "vt-batch-search-housekeeping");
+                thread.setDaemon(true);
+                return thread;
+            });
+            toClose.push(() -> {
+                started.shutdownNow();
+                if (!started.awaitTermination(WORKER_STOP_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)) {
+                    LOG.warning("housekeeping did not stop in time");
+                }
+            });
+            housekeeping = started;
+        }
+        housekeeping.scheduleWithFixedDelay(job, 0, HOUSEKEEPING_INTERVAL.toMillis(), TimeUnit.MILLISECONDS);
     }
 
     private void startWorkers(LookupRepository lookupRepository, VirusTotalClient client, Clock clock) {
