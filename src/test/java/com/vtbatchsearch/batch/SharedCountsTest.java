@@ -19,6 +19,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -165,6 +166,8 @@ class SharedCountsTest {
         Collections.shuffle(shuffled);
         ExecutorService pool = Executors.newFixedThreadPool(6);
         AtomicBoolean answering = new AtomicBoolean(true);
+        // Writers start once both readers have read: every reader sees the batch before, during and after.
+        CountDownLatch readersStarted = new CountDownLatch(2);
         List<Future<?>> writers = new ArrayList<>();
         List<Database> opened = new ArrayList<>();
         for (int w = 0; w < 2; w++) {
@@ -174,6 +177,7 @@ class SharedCountsTest {
             LookupRepository answers = new LookupRepository(own);
             List<String> share = shuffled.subList(w * size / 2, (w + 1) * size / 2);
             writers.add(pool.submit(() -> {
+                readersStarted.await(10, TimeUnit.SECONDS);
                 for (int n = 0; n < share.size(); n++) {
                     String hash = share.get(n);
                     if (n % 3 == 0) {
@@ -189,6 +193,7 @@ class SharedCountsTest {
         opened.add(uploaderDb);
         BatchRepository uploader = new BatchRepository(uploaderDb, FRESHNESS);
         writers.add(pool.submit(() -> {
+            readersStarted.await(10, TimeUnit.SECONDS);
             for (int n = 0; n < 10; n++) {
                 uploader.create(UUID.randomUUID().toString(), clock.instant(),
                         extracted(hashes.subList(n * 40, n * 40 + 60 > size ? size : n * 40 + 60)));
@@ -200,7 +205,10 @@ class SharedCountsTest {
             boolean direct = r == 0;
             readers.add(pool.submit(() -> {
                 List<BatchCounts> seen = new ArrayList<>();
-                while (answering.get()) {
+                seen.add(direct ? batches.counts(batch) : shared.counts(batch));
+                readersStarted.countDown();
+                // At least one more read, begun after the first: on a fast machine the writers may finish before it.
+                while (answering.get() || seen.size() < 2) {
                     seen.add(direct ? batches.counts(batch) : shared.counts(batch));
                 }
                 return seen;
