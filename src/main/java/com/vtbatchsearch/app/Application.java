@@ -4,6 +4,7 @@ import com.vtbatchsearch.batch.BatchExpiry;
 import com.vtbatchsearch.batch.BatchRepository;
 import com.vtbatchsearch.batch.BatchService;
 import com.vtbatchsearch.batch.Freshness;
+import com.vtbatchsearch.batch.VerdictPolicy;
 import com.vtbatchsearch.lookup.AnswerCompactor;
 import com.vtbatchsearch.lookup.AnswerFieldsFiller;
 import com.vtbatchsearch.lookup.CallLogPruner;
@@ -105,7 +106,8 @@ public final class Application implements AutoCloseable {
         toClose.push(queue);
         Freshness freshness = new Freshness(Duration.ofDays(config.cacheTtlDays()),
                 Duration.ofHours(config.notFoundTtlHours()));
-        BatchRepository batchRepository = new BatchRepository(database, freshness);
+        BatchRepository batchRepository = new BatchRepository(database, freshness,
+                new VerdictPolicy(config.maliciousMinEngines(), config.myEngines()));
         LookupRepository lookupRepository = new LookupRepository(database);
         CallLogRepository callLog = new CallLogRepository(database);
         runHourly(new CallLogPruner(callLog, clock));

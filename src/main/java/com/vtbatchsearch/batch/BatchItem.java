@@ -15,7 +15,7 @@ import java.util.Map;
 @JsonPropertyOrder({"hash", "type", "status", "verdict", "malicious", "suspicious", "undetected", "harmless", "total",
         "label", "name", "fileType", "sha256", "firstSeen", "lastAnalysis", "vtUrl", "error", "stale", "refreshing",
         "context", "md5", "sha1", "size", "timesSubmitted", "family", "category", "signer", "signerVerified",
-        "yaraRules", "sigma", "sandboxVerdicts", "tags"})
+        "yaraRules", "sigma", "sandboxVerdicts", "tags", "engines", "gap"})
 @JsonInclude(JsonInclude.Include.ALWAYS)
 public final class BatchItem {
     public static final String PENDING = "pending";
@@ -33,6 +33,8 @@ public final class BatchItem {
     private final boolean stale;
     private final boolean refreshing;
     private final String context;
+    private final VerdictPolicy policy;
+    private final Map<String, String> engines;
 
     /**
      * The answer VirusTotal gave for a found file; null while pending, not found or failed.
@@ -72,6 +74,17 @@ public final class BatchItem {
     /** @param context the line of the upload the hash first came from, the hash marked; null when not kept */
     public BatchItem(String hash, HashType type, String status, String error, Verdict verdict, boolean stale,
             boolean refreshing, String context) {
+        this(hash, type, status, error, verdict, stale, refreshing, context, VerdictPolicy.DEFAULT, null);
+    }
+
+    /**
+     * @param policy  when a file counts as malicious
+     * @param engines the chosen engines' results (see {@link #getEngines()}); null when none were chosen
+     */
+    public BatchItem(String hash, HashType type, String status, String error, Verdict verdict, boolean stale,
+            boolean refreshing, String context, VerdictPolicy policy, Map<String, String> engines) {
+        this.policy = policy == null ? VerdictPolicy.DEFAULT : policy;
+        this.engines = engines;
         this.hash = hash;
         this.type = type;
         this.status = status;
@@ -114,10 +127,33 @@ public final class BatchItem {
                 default -> ItemQuery.Verdict.PENDING;
             };
         }
-        if (verdict.malicious() > 0) {
-            return ItemQuery.Verdict.MALICIOUS;
+        return policy.categorise(verdict.malicious(), verdict.suspicious());
+    }
+
+    /** This item with the chosen engines' results. */
+    BatchItem withEngines(Map<String, String> results) {
+        return new BatchItem(hash, type, status, error, verdict, stale, refreshing, context, policy, results);
+    }
+
+    /**
+     * Each chosen engine's result (MY_ENGINES or {@code engines=...}), in the order chosen: what it called the
+     * file when it flagged it (or "malicious"/"suspicious" when it gave no name), null when it did not flag
+     * it. Null when no engine was chosen or the file has no answer.
+     */
+    public Map<String, String> getEngines() {
+        return verdict == null ? null : engines;
+    }
+
+    /**
+     * True when the file counts as malicious and none of the chosen engines flags it: what "my" products
+     * would miss. Null when no engine was chosen or the file has no answer.
+     */
+    public Boolean getGap() {
+        Map<String, String> results = getEngines();
+        if (results == null) {
+            return null;
         }
-        return verdict.suspicious() > 0 ? ItemQuery.Verdict.SUSPICIOUS : ItemQuery.Verdict.CLEAN;
+        return category() == ItemQuery.Verdict.MALICIOUS && results.values().stream().allMatch(r -> r == null);
     }
 
     public String getError() {

@@ -37,16 +37,32 @@ public final class BatchRepository {
     private final Database database;
     private final Freshness freshness;
     private final int exportChunk;
+    private final VerdictPolicy policy;
 
     public BatchRepository(Database database, Freshness freshness) {
         this(database, freshness, EXPORT_CHUNK);
     }
 
+    /** Under a verdict policy (MALICIOUS_MIN_ENGINES, MY_ENGINES) for counts, filters, sorts and items. */
+    public BatchRepository(Database database, Freshness freshness, VerdictPolicy policy) {
+        this(database, freshness, EXPORT_CHUNK, policy);
+    }
+
     /** With exports read {@code exportChunk} rows per query; tests use small chunks to cross many boundaries. */
     BatchRepository(Database database, Freshness freshness, int exportChunk) {
+        this(database, freshness, exportChunk, VerdictPolicy.DEFAULT);
+    }
+
+    BatchRepository(Database database, Freshness freshness, int exportChunk, VerdictPolicy policy) {
         this.database = database;
         this.freshness = freshness;
         this.exportChunk = exportChunk;
+        this.policy = policy;
+    }
+
+    /** The verdict policy this repository counts and filters by. */
+    public VerdictPolicy policy() {
+        return policy;
     }
 
     /**
@@ -314,20 +330,27 @@ public final class BatchRepository {
                           SUM(CASE WHEN l.status = 'pending' THEN 1 ELSE 0 END),
                           SUM(CASE WHEN l.status = 'not_found' THEN 1 ELSE 0 END),
                           SUM(CASE WHEN l.status = 'error' THEN 1 ELSE 0 END),
-                          SUM(CASE WHEN f.malicious > 0 THEN 1 ELSE 0 END),
-                          SUM(CASE WHEN f.malicious = 0 AND f.suspicious > 0 THEN 1 ELSE 0 END),
+                          SUM(CASE WHEN %s THEN 1 ELSE 0 END),
+                          SUM(CASE WHEN %s THEN 1 ELSE 0 END),
                           SUM(CASE WHEN f.malicious = 0 AND f.suspicious = 0 THEN 1 ELSE 0 END),
-                          SUM(l.refresh)
+                          SUM(l.refresh),
+                          SUM(CASE WHEN %s THEN 1 ELSE 0 END)
                         FROM batch_items i
                         JOIN lookups l ON l.hash = i.hash
                         LEFT JOIN files f ON l.status = 'done' AND f.sha256 = l.sha256
-                        WHERE i.batch_id = ?""")) {
-            s.setString(1, batch.getId());
+                        WHERE i.batch_id = ?""".formatted(policy.maliciousSql(), policy.suspiciousSql(),
+                        policy.myEngines().isEmpty() ? "1 = 0" : gapSql(policy.myEngines())))) {
+            int n = 1;
+            for (String engine : policy.myEngines()) {
+                s.setString(n++, engine.toLowerCase(java.util.Locale.ROOT));
+            }
+            s.setString(n, batch.getId());
             try (ResultSet r = s.executeQuery()) {
                 r.next();
                 int pending = r.getInt(1);
-                return new BatchCounts(batch.getFound(), batch.getUnique(), batch.getUnique() - pending, pending,
-                        r.getInt(2), r.getInt(3), r.getInt(4), r.getInt(5), r.getInt(6), r.getInt(7));
+                BatchCounts counts = new BatchCounts(batch.getFound(), batch.getUnique(), batch.getUnique() - pending,
+                        pending, r.getInt(2), r.getInt(3), r.getInt(4), r.getInt(5), r.getInt(6), r.getInt(7));
+                return policy.myEngines().isEmpty() ? counts : counts.withGap(r.getInt(8));
             }
         } catch (SQLException e) {
             throw new StoreException("cannot count batch " + batch.getId(), e);
@@ -356,12 +379,13 @@ public final class BatchRepository {
      *
      * @throws StoreException when a chunk cannot be read; the rows handed over before stay handed over
      */
-    public void forEachItem(String batchId, ItemQuery query, Consumer<BatchItem> consumer) {
+    public void forEachItem(String batchId, ItemQuery asked, Consumer<BatchItem> consumer) {
+        ItemQuery query = asked.withPolicy(policy);
         if (query.isPaged()) {
             List<Object> arguments = new ArrayList<>();
             String sql = pageSql(batchId, query, arguments);
             List<BatchItem> page = new ArrayList<>(query.limit());
-            read(batchId, sql, arguments, page);
+            read(batchId, query, sql, arguments, page);
             page.forEach(consumer);
             return;
         }
@@ -371,7 +395,7 @@ public final class BatchRepository {
             String sql = itemColumns(query) + FROM_ITEMS + where(batchId, query, arguments)
                     + after(query, after, arguments) + orderBy(query) + " LIMIT " + exportChunk;
             List<BatchItem> chunk = new ArrayList<>(exportChunk);
-            after = read(batchId, sql, arguments, chunk);
+            after = read(batchId, query, sql, arguments, chunk);
             chunk.forEach(consumer);
             if (chunk.size() < exportChunk) {
                 return;
@@ -397,7 +421,7 @@ public final class BatchRepository {
         if (cursor == null) {
             return "";
         }
-        String key = sortKey(query.sort());
+        String key = sortKey(query);
         if (key == null) {
             arguments.add(cursor.position());
             return query.descending() ? " AND i.position < ?" : " AND i.position > ?";
@@ -422,9 +446,10 @@ public final class BatchRepository {
      * Runs an item query and collects its rows into {@code into}, then gives the connection back;
      * answers where the last row stands, or null when there was none.
      */
-    private Cursor read(String batchId, String sql, List<Object> arguments, List<BatchItem> into) {
+    private Cursor read(String batchId, ItemQuery query, String sql, List<Object> arguments, List<BatchItem> into) {
         Cursor last = null;
         Instant now = Instant.now();
+        int first = into.size();
         try (Connection c = database.connection();
                 PreparedStatement s = c.prepareStatement(sql)) {
             bind(s, arguments);
@@ -436,9 +461,12 @@ public final class BatchRepository {
                             r.getString(20), tags(r.getString(21)), fields(r, 22));
                     into.add(new BatchItem(r.getString(1), HashType.valueOf(r.getString(2)), r.getString(3),
                             r.getString(4), verdict, isStale(r.getString(3), r.getLong(16), now), r.getInt(17) == 1,
-                            r.getString(18)));
+                            r.getString(18), query.policy(), null));
                     last = new Cursor(r.getObject(SORT_KEY_COLUMN), r.getLong(15));
                 }
+            }
+            if (!query.engines().isEmpty()) {
+                addEngineResults(c, query.engines(), into.subList(first, into.size()));
             }
         } catch (SQLException e) {
             throw new StoreException("cannot read the items of batch " + batchId, e);
@@ -446,8 +474,149 @@ public final class BatchRepository {
         return last;
     }
 
+    /**
+     * Gives each found item of {@code rows} the chosen engines' results, read for all of them in one query
+     * from the engines that flagged their files (see {@link BatchItem#getEngines()}).
+     */
+    private static void addEngineResults(Connection c, List<String> engines, List<BatchItem> rows)
+            throws SQLException {
+        List<String> files = rows.stream().map(BatchItem::getSha256).filter(java.util.Objects::nonNull).distinct()
+                .toList();
+        Map<String, Map<String, String>> flagged = new java.util.HashMap<>();
+        for (int from = 0; from < files.size(); from += CHUNK) {
+            List<String> chunk = files.subList(from, Math.min(files.size(), from + CHUNK));
+            try (PreparedStatement s = c.prepareStatement("SELECT sha256, engine, category, result FROM file_engines"
+                    + " WHERE sha256 IN (" + String.join(",", Collections.nCopies(chunk.size(), "?")) + ")"
+                    + " AND LOWER(engine) IN (" + String.join(",", Collections.nCopies(engines.size(), "?")) + ")")) {
+                int n = 1;
+                for (String sha256 : chunk) {
+                    s.setString(n++, sha256);
+                }
+                for (String engine : engines) {
+                    s.setString(n++, engine.toLowerCase(java.util.Locale.ROOT));
+                }
+                try (ResultSet r = s.executeQuery()) {
+                    while (r.next()) {
+                        flagged.computeIfAbsent(r.getString(1), k -> new java.util.HashMap<>())
+                                .put(r.getString(2).toLowerCase(java.util.Locale.ROOT),
+                                        r.getString(4) != null ? r.getString(4) : r.getString(3));
+                    }
+                }
+            }
+        }
+        for (int n = 0; n < rows.size(); n++) {
+            BatchItem item = rows.get(n);
+            Map<String, String> byEngine = flagged.getOrDefault(item.getSha256(), Map.of());
+            Map<String, String> results = new java.util.LinkedHashMap<>();
+            for (String engine : engines) {
+                results.put(engine, byEngine.get(engine.toLowerCase(java.util.Locale.ROOT)));
+            }
+            rows.set(n, item.withEngines(results));
+        }
+    }
+
+    /**
+     * Which of {@code engines} appear in some stored answer, each as VirusTotal spells it; the others (a
+     * typo, a product VirusTotal does not run) are missing from the answer's keys.
+     */
+    public Map<String, String> knownEngines(List<String> engines) {
+        Map<String, String> known = new java.util.HashMap<>();
+        if (engines.isEmpty()) {
+            return known;
+        }
+        try (Connection c = database.connection();
+                PreparedStatement s = c.prepareStatement("SELECT engine FROM engine_names WHERE LOWER(engine) IN ("
+                        + String.join(",", Collections.nCopies(engines.size(), "?")) + ")")) {
+            for (int n = 0; n < engines.size(); n++) {
+                s.setString(n + 1, engines.get(n).toLowerCase(java.util.Locale.ROOT));
+            }
+            try (ResultSet r = s.executeQuery()) {
+                while (r.next()) {
+                    known.put(r.getString(1).toLowerCase(java.util.Locale.ROOT), r.getString(1));
+                }
+            }
+        } catch (SQLException e) {
+            throw new StoreException("cannot read the engine names", e);
+        }
+        Map<String, String> answer = new java.util.LinkedHashMap<>();
+        for (String engine : engines) {
+            String name = known.get(engine.toLowerCase(java.util.Locale.ROOT));
+            if (name != null) {
+                answer.put(engine, name);
+            }
+        }
+        return answer;
+    }
+
+    /** The facets a report offers, each with the expression that gives its value of a found file. */
+    public enum Facet {
+        FAMILY("family", "f.threat_family", "family"), CATEGORY("category", "f.threat_category", "category"),
+        YARA_RULES("yaraRules", "y.rule", "yaraRule"), FILE_TYPE("fileType", "f.file_type", "fileType"),
+        SIGNER("signer", "f.signer", "signer"), FIRST_SEEN_YEAR("firstSeenYear", "f.first_seen_year", "firstSeenYear");
+
+        private final String key;
+        private final String column;
+        private final String parameter;
+
+        Facet(String key, String column, String parameter) {
+            this.key = key;
+            this.column = column;
+            this.parameter = parameter;
+        }
+
+        /** Its name in the facets' answer. */
+        public String key() {
+            return key;
+        }
+
+        /** The report's filter parameter that selects one of its values. */
+        public String parameter() {
+            return parameter;
+        }
+
+        public static Optional<Facet> parse(String key) {
+            for (Facet f : values()) {
+                if (f.key.equals(key)) {
+                    return Optional.of(f);
+                }
+            }
+            return Optional.empty();
+        }
+    }
+
+    /** One value of a facet and how many of the batch's files have it. */
+    public record FacetValue(String value, long count) {
+    }
+
+    /**
+     * The batch's top {@code limit} values of a facet with their counts, most frequent first (ties by value):
+     * one grouped statement over the batch's found files and the columns kept when their answers were
+     * stored, never the answers themselves.
+     */
+    public List<FacetValue> facet(String batchId, Facet facet, int limit) {
+        String join = facet == Facet.YARA_RULES ? " JOIN file_yara_rules y ON y.sha256 = f.sha256" : "";
+        String sql = "SELECT " + facet.column + ", COUNT(*) FROM batch_items i JOIN lookups l ON l.hash = i.hash"
+                + " JOIN files f ON l.status = 'done' AND f.sha256 = l.sha256" + join
+                + " WHERE i.batch_id = ? AND " + facet.column + " IS NOT NULL"
+                + " GROUP BY " + facet.column + " ORDER BY COUNT(*) DESC, " + facet.column + " LIMIT " + limit;
+        List<FacetValue> values = new ArrayList<>();
+        try (Connection c = database.connection();
+                PreparedStatement s = c.prepareStatement(sql)) {
+            s.setString(1, batchId);
+            try (ResultSet r = s.executeQuery()) {
+                while (r.next()) {
+                    values.add(new FacetValue(r.getString(1), r.getLong(2)));
+                }
+            }
+        } catch (SQLException e) {
+            throw new StoreException("cannot read the " + facet.key + " facet of batch " + batchId, e);
+        }
+        return values;
+    }
+
     /** How many items of the batch match the query's filters (its sort and page aside). */
-    public int countItems(String batchId, ItemQuery query) {
+    public int countItems(String batchId, ItemQuery asked) {
+        ItemQuery query = asked.withPolicy(policy);
         List<Object> arguments = new ArrayList<>();
         String sql = "SELECT COUNT(*)" + FROM_ITEMS + where(batchId, query, arguments);
         try (Connection c = database.connection();
@@ -527,7 +696,7 @@ public final class BatchRepository {
 
     /** The item columns and, last, the query's sort key, where the next chunk of an export starts. */
     private static String itemColumns(ItemQuery query) {
-        String key = sortKey(query.sort());
+        String key = sortKey(query);
         return ITEM_COLUMNS + ", " + (key == null ? "i.position" : key);
     }
 
@@ -538,10 +707,10 @@ public final class BatchRepository {
             LEFT JOIN files f ON l.status = 'done' AND f.sha256 = l.sha256
             WHERE i.batch_id = ?""";
 
-    /** Rank of each verdict when sorting by it: the worst first when ascending. */
+    /** Rank of each verdict when sorting by it: the worst first when ascending (%s: the policy's malicious). */
     private static final String VERDICT_RANK = """
-            CASE WHEN l.status = 'done' AND f.malicious > 0 THEN 0
-                 WHEN l.status = 'done' AND f.suspicious > 0 THEN 1
+            CASE WHEN l.status = 'done' AND %s THEN 0
+                 WHEN l.status = 'done' AND (f.malicious > 0 OR f.suspicious > 0) THEN 1
                  WHEN l.status = 'done' THEN 2
                  WHEN l.status = 'not_found' THEN 3
                  WHEN l.status = 'error' THEN 4
@@ -552,8 +721,8 @@ public final class BatchRepository {
         StringBuilder sql = new StringBuilder();
         if (query.verdict() != null) {
             sql.append(switch (query.verdict()) {
-                case MALICIOUS -> " AND l.status = 'done' AND f.malicious > 0";
-                case SUSPICIOUS -> " AND l.status = 'done' AND f.malicious = 0 AND f.suspicious > 0";
+                case MALICIOUS -> " AND l.status = 'done' AND " + query.policy().maliciousSql();
+                case SUSPICIOUS -> " AND l.status = 'done' AND " + query.policy().suspiciousSql();
                 case CLEAN -> " AND l.status = 'done' AND f.malicious = 0 AND f.suspicious = 0";
                 case NOT_FOUND -> " AND l.status = 'not_found'";
                 case ERROR -> " AND l.status = 'error'";
@@ -571,13 +740,64 @@ public final class BatchRepository {
                 arguments.add(pattern);
             }
         }
+        filters(query, sql, arguments);
         return sql.toString();
+    }
+
+    /** The filters beyond verdict and text (see {@link ItemQuery.Filters}). */
+    private static void filters(ItemQuery query, StringBuilder sql, List<Object> arguments) {
+        ItemQuery.Filters filters = query.filters();
+        if (filters.minDetections() != null) {
+            sql.append(" AND l.status = 'done' AND f.malicious >= ?");
+            arguments.add(filters.minDetections());
+        }
+        if (filters.gap()) {
+            sql.append(" AND l.status = 'done' AND ").append(query.engines().isEmpty()
+                    ? query.policy().maliciousSql() : gapSql(query.engines(), query.policy()));
+            for (String engine : query.engines()) {
+                arguments.add(engine.toLowerCase(java.util.Locale.ROOT));
+            }
+        }
+        equalsIgnoringCase(sql, arguments, "f.threat_family", filters.family());
+        equalsIgnoringCase(sql, arguments, "f.threat_category", filters.category());
+        equalsIgnoringCase(sql, arguments, "f.file_type", filters.fileType());
+        equalsIgnoringCase(sql, arguments, "f.signer", filters.signer());
+        if (filters.yaraRule() != null) {
+            // The side table's primary key (sha256, rule) answers it for each file.
+            sql.append(" AND l.status = 'done' AND EXISTS (SELECT 1 FROM file_yara_rules y"
+                    + " WHERE y.sha256 = f.sha256 AND y.rule = ?)");
+            arguments.add(filters.yaraRule());
+        }
+        if (filters.firstSeenYear() != null) {
+            sql.append(" AND l.status = 'done' AND f.first_seen_year = ?");
+            arguments.add(filters.firstSeenYear());
+        }
+    }
+
+    private static void equalsIgnoringCase(StringBuilder sql, List<Object> arguments, String column, String value) {
+        if (value != null) {
+            sql.append(" AND l.status = 'done' AND LOWER(").append(column).append(") = ?");
+            arguments.add(value.toLowerCase(java.util.Locale.ROOT));
+        }
+    }
+
+    /**
+     * SQL true for a found file that counts as malicious and that none of {@code engines} (one {@code ?}
+     * each, lower-case) flags: the engines that flagged each file are kept in {@code file_engines}.
+     */
+    private static String gapSql(List<String> engines, VerdictPolicy policy) {
+        return "(" + policy.maliciousSql() + " AND NOT EXISTS (SELECT 1 FROM file_engines e WHERE e.sha256 = f.sha256"
+                + " AND LOWER(e.engine) IN (" + String.join(",", Collections.nCopies(engines.size(), "?")) + ")))";
+    }
+
+    private String gapSql(List<String> engines) {
+        return gapSql(engines, policy);
     }
 
     private static String orderBy(ItemQuery query) {
         String direction = query.descending() ? " DESC" : " ASC";
         // Empty values sort last either way; upload order breaks ties so pages never overlap.
-        String column = sortKey(query.sort());
+        String column = sortKey(query);
         if (column == null) {
             return " ORDER BY i.position" + direction;
         }
@@ -590,17 +810,23 @@ public final class BatchRepository {
     }
 
     /** The expression a sort orders by before upload order; null for upload order itself. */
-    private static String sortKey(ItemQuery.Sort sort) {
-        return switch (sort) {
+    private static String sortKey(ItemQuery query) {
+        return switch (query.sort()) {
             case POSITION -> null;
             case HASH -> "i.hash";
             case TYPE -> "LENGTH(i.hash)";
-            case VERDICT -> VERDICT_RANK;
+            case VERDICT -> VERDICT_RANK.formatted(query.policy().maliciousSql());
             case DETECTIONS -> "f.malicious";
             case LABEL -> "LOWER(f.label)";
             case NAME -> "LOWER(f.name)";
             case FILE_TYPE -> "LOWER(f.file_type)";
             case FIRST_SEEN -> "f.first_seen";
+            case LAST_ANALYSIS -> "f.last_analysis";
+            case SIZE -> "f.file_size";
+            case TIMES_SUBMITTED -> "f.times_submitted";
+            case FAMILY -> "LOWER(f.threat_family)";
+            case CATEGORY -> "LOWER(f.threat_category)";
+            case SIGNER -> "LOWER(f.signer)";
         };
     }
 
