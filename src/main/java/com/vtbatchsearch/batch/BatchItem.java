@@ -304,4 +304,16 @@ public final class BatchItem {
     public Integer getFirstSeenYear() {
         return verdict == null ? null : verdict.fields().firstSeenYear();
     }
+
+    /** The YARA rules for the page, comma-separated; empty when none. */
+    @JsonIgnore
+    public String getYaraRulesText() {
+        return getYaraRules() == null ? "" : String.join(", ", getYaraRules());
+    }
+
+    /** The tags for the page, comma-separated; empty when none. */
+    @JsonIgnore
+    public String getTagsText() {
+        return getTags() == null ? "" : String.join(", ", getTags());
+    }
 }

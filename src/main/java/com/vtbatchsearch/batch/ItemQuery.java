@@ -51,6 +51,44 @@ public record ItemQuery(Verdict verdict, String text, Sort sort, boolean descend
             String yaraRule, String fileType, String signer, Integer firstSeenYear) {
         public static final Filters NONE = new Filters(null, false, null, null, null, null, null, null, null);
 
+        // Bean-style accessors for JSP EL.
+
+        public Integer getMinDetections() {
+            return minDetections;
+        }
+
+        public boolean isGap() {
+            return gap;
+        }
+
+        public List<String> getEngines() {
+            return engines;
+        }
+
+        public String getFamily() {
+            return family;
+        }
+
+        public String getCategory() {
+            return category;
+        }
+
+        public String getYaraRule() {
+            return yaraRule;
+        }
+
+        public String getFileType() {
+            return fileType;
+        }
+
+        public String getSigner() {
+            return signer;
+        }
+
+        public Integer getFirstSeenYear() {
+            return firstSeenYear;
+        }
+
         /** True when any of them filters (engines alone only choose columns). */
         public boolean filters() {
             return minDetections != null || gap || family != null || category != null || yaraRule != null
@@ -154,6 +192,16 @@ public record ItemQuery(Verdict verdict, String text, Sort sort, boolean descend
 
     public Filters getFilters() {
         return filters;
+    }
+
+    /** The engines chosen, comma-separated, for the page's input. */
+    public String getEnginesText() {
+        return String.join(",", engines());
+    }
+
+    /** The engines asked for by {@code engines=...}, comma-separated; null when the policy's apply. */
+    public String getEnginesParameter() {
+        return filters.engines() == null ? null : String.join(",", filters.engines());
     }
 
     /** The engines chosen, for the page's columns. */
