@@ -130,14 +130,14 @@
     code.title = hash;
     code.dataset.full = hash;
     td.appendChild(code);
-    var copy = el('button', 'copy', '\u29C9');
+    var copy = el('button', 'copy', 'copy');
     copy.type = 'button';
     copy.title = 'Copy ' + hash;
     copy.setAttribute('aria-label', 'Copy ' + hash);
     copy.addEventListener('click', function () {
       copyText(hash).then(function () {
-        copy.textContent = '\u2713';
-        setTimeout(function () { copy.textContent = '\u29C9'; }, 1500);
+        copy.textContent = 'copied';
+        setTimeout(function () { copy.textContent = 'copy'; }, 1500);
       }, function () {
         window.prompt('Copy the hash:', hash);
       });
