@@ -190,8 +190,8 @@
           <td data-col="signer" hidden><c:out value="${item.signer}"/></td>
           <td data-col="yaraRules" hidden><c:out value="${item.yaraRulesText}"/></td>
           <td data-col="tags" hidden><c:out value="${item.tagsText}"/></td>
-          <c:forEach var="engine" items="${report.engines}" varStatus="e">
-          <td data-col="engine" class="engine"><c:if test="${item.engines != null}"><c:out value="${item.engines[query.engines[e.index]] == null ? '–' : item.engines[query.engines[e.index]]}"/></c:if></td>
+          <c:forEach var="engine" items="${report.engines}">
+          <td data-col="engine" class="engine"><c:if test="${item.engines != null}"><c:out value="${item.engines[engine.name] == null ? '–' : item.engines[engine.name]}"/></c:if></td>
           </c:forEach>
           <td data-col="vtUrl"><a href="<c:out value='${item.vtUrl}'/>" rel="noopener noreferrer" target="_blank">open</a></td>
         </tr>

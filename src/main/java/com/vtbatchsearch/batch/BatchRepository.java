@@ -504,12 +504,13 @@ public final class BatchRepository {
                 }
             }
         }
+        Map<String, String> spelled = knownEngines(c, engines);
         for (int n = 0; n < rows.size(); n++) {
             BatchItem item = rows.get(n);
             Map<String, String> byEngine = flagged.getOrDefault(item.getSha256(), Map.of());
             Map<String, String> results = new java.util.LinkedHashMap<>();
             for (String engine : engines) {
-                results.put(engine, byEngine.get(engine.toLowerCase(java.util.Locale.ROOT)));
+                results.put(spelled.getOrDefault(engine, engine), byEngine.get(engine.toLowerCase(java.util.Locale.ROOT)));
             }
             rows.set(n, item.withEngines(results));
         }
@@ -520,13 +521,20 @@ public final class BatchRepository {
      * typo, a product VirusTotal does not run) are missing from the answer's keys.
      */
     public Map<String, String> knownEngines(List<String> engines) {
-        Map<String, String> known = new java.util.HashMap<>();
         if (engines.isEmpty()) {
-            return known;
+            return Map.of();
         }
-        try (Connection c = database.connection();
-                PreparedStatement s = c.prepareStatement("SELECT engine FROM engine_names WHERE LOWER(engine) IN ("
-                        + String.join(",", Collections.nCopies(engines.size(), "?")) + ")")) {
+        try (Connection c = database.connection()) {
+            return knownEngines(c, engines);
+        } catch (SQLException e) {
+            throw new StoreException("cannot read the engine names", e);
+        }
+    }
+
+    private static Map<String, String> knownEngines(Connection c, List<String> engines) throws SQLException {
+        Map<String, String> known = new java.util.HashMap<>();
+        try (PreparedStatement s = c.prepareStatement("SELECT engine FROM engine_names WHERE LOWER(engine) IN ("
+                + String.join(",", Collections.nCopies(engines.size(), "?")) + ")")) {
             for (int n = 0; n < engines.size(); n++) {
                 s.setString(n + 1, engines.get(n).toLowerCase(java.util.Locale.ROOT));
             }
@@ -535,8 +543,6 @@ public final class BatchRepository {
                     known.put(r.getString(1).toLowerCase(java.util.Locale.ROOT), r.getString(1));
                 }
             }
-        } catch (SQLException e) {
-            throw new StoreException("cannot read the engine names", e);
         }
         Map<String, String> answer = new java.util.LinkedHashMap<>();
         for (String engine : engines) {

@@ -191,7 +191,8 @@ class VerdictPolicyTest {
         assertEquals(2, chosen.getCounts().getGap());
         assertEquals(List.of(new BatchService.EngineColumn("Microsoft", true)), chosen.getEngines());
         assertEquals(Boolean.FALSE, chosen.getItems().get(5).getGap());
-        assertEquals("Virus:DOS/EICAR_Test_File", chosen.getItems().get(5).getEngines().get("microsoft"));
+        assertEquals("Virus:DOS/EICAR_Test_File", chosen.getItems().get(5).getEngines().get("Microsoft"),
+                "keyed as VirusTotal spells the engine");
     }
 
     @Test
