@@ -105,7 +105,7 @@
       <c:if test="${query.sortKey != 'position'}"><input type="hidden" name="sort" value="<c:out value='${query.sortKey}'/>"></c:if>
       <c:if test="${query.descending}"><input type="hidden" name="dir" value="desc"></c:if>
       <button type="submit" id="apply-filters">Apply</button>
-      <p class="exports">Download every row:
+      <p class="exports">Download the rows the filters select:
         <a id="export-csv" href="<c:out value='${api}?format=csv${empty query.filterQuery ? "" : "&"}${query.filterQuery}'/>" download>CSV</a> ·
         <a id="export-json" href="<c:out value='${api}?format=json${empty query.filterQuery ? "" : "&"}${query.filterQuery}'/>" download>JSON</a></p>
     </form>

@@ -360,6 +360,9 @@ class ReportBrowserIT {
      * reload), an engine no answer names marked as such, a facet value as a filter combined with a verdict,
      * the gap counter as a filter combined with minDetections, and the expanded row's answer fields.
      */
+    private static final String HOSTILE_FAMILY = "<img src=x onerror=alert(4)>";
+    private static final String HOSTILE_RULE = "<svg onload=alert(5)>";
+
     @Test
     void chooseColumnsFilterByAFacetAndFindTheGap() throws Exception {
         Http http = new Http(URI.create(base.toString()));
@@ -378,6 +381,15 @@ class ReportBrowserIT {
             md5ByFile.put(name, md5);
             upload.append(md5).append(';').append(name).append('\n');
         }
+        // And an answer whose family and YARA rule are markup: shown as text wherever they appear.
+        String hostileMd5 = "ba5eba11".repeat(4);
+        VT.script(hostileMd5, FakeVirusTotal.Reply.of(200, FakeVirusTotal.fileJson("7".repeat(64), hostileMd5,
+                "6".repeat(40), 7, "trojan.x", "x.exe")
+                .replace("{\"suggested_threat_label\": ", "{\"popular_threat_name\": [{\"value\": \""
+                        + HOSTILE_FAMILY + "\", \"count\": 9}], \"suggested_threat_label\": ")
+                .replace("\"reputation\": -12,", "\"reputation\": -12, \"crowdsourced_yara_results\": [{\"rule_name\": \""
+                        + HOSTILE_RULE + "\"}],")));
+        upload.append(hostileMd5).append(";markup\n");
         String id = json.readTree(http.post("/api/batches", "text/plain",
                 upload.toString().getBytes(StandardCharsets.UTF_8)).body()).path("id").asText();
         new WebDriverWait(driver, Duration.ofSeconds(60)).pollingEvery(Duration.ofMillis(200)).until(d -> {
@@ -391,7 +403,7 @@ class ReportBrowserIT {
         driver.get(url("/report/" + id));
         WebDriverWait wait = new WebDriverWait(driver, Duration.ofSeconds(20));
         wait.ignoring(StaleElementReferenceException.class);
-        wait.until(d -> "5".equals(text("#count-gap")));
+        wait.until(d -> "6".equals(text("#count-gap")));
         assertTrue(text("#gap-counter").contains("missed by my engines"));
         WebElement unknown = driver.findElement(By.cssSelector("th[data-engine=NoSuchEngine]"));
         assertTrue(unknown.getText().contains("(in no answer)"), unknown.getText());
@@ -412,7 +424,7 @@ class ReportBrowserIT {
         assertFalse(driver.findElement(By.cssSelector("th[data-col=context]")).isDisplayed());
         screenshotAt("report-columns.png", 1366, 1900);
         driver.navigate().refresh();
-        wait.until(d -> "5".equals(text("#count-gap")));
+        wait.until(d -> "6".equals(text("#count-gap")));
         assertTrue(driver.findElement(By.cssSelector("th[data-col=family]")).isDisplayed(), "kept in this browser");
         assertFalse(driver.findElement(By.cssSelector("th[data-col=context]")).isDisplayed());
         List<?> families = (List<?>) ((JavascriptExecutor) driver).executeScript("return Array.from(document"
@@ -424,6 +436,10 @@ class ReportBrowserIT {
         wait.until(d -> d.findElement(By.id("facets")).isDisplayed());
         assertTrue(text(".facet[data-facet=family]").contains("eicar 2"), text(".facet[data-facet=family]"));
         assertTrue(text(".facet[data-facet=yaraRules]").contains("malw_eicar 2"));
+        assertTrue(text(".facet[data-facet=family]").contains(HOSTILE_FAMILY + " 1"), "markup shown as text");
+        assertTrue(text(".facet[data-facet=yaraRules]").contains(HOSTILE_RULE + " 1"));
+        assertEquals(HOSTILE_FAMILY, String.valueOf(families.get(11)));
+        assertNoAlert();
         driver.findElement(By.cssSelector(".facet[data-facet=family] a[data-value=eicar]")).click();
         wait.until(d -> text("#table-caption").equals("Rows 1–2 of 2 matching"));
         assertTrue(driver.getCurrentUrl().contains("family=eicar"), driver.getCurrentUrl());
@@ -435,13 +451,13 @@ class ReportBrowserIT {
         assertEquals("No rows match.", text("#rows tr.empty"));
         new Select(driver.findElement(By.id("filter-verdict"))).selectByValue("");
         driver.findElement(By.cssSelector("#active-filters button[data-filter=family]")).click();
-        wait.until(d -> text("#table-caption").equals("Rows 1–11 of 11"));
+        wait.until(d -> text("#table-caption").equals("Rows 1–12 of 12"));
 
         // The gap: malicious files that neither CrowdStrike nor the unknown engine flags.
         driver.findElement(By.id("gap-counter")).click();
-        wait.until(d -> text("#table-caption").equals("Rows 1–5 of 5 matching"));
+        wait.until(d -> text("#table-caption").equals("Rows 1–6 of 6 matching"));
         assertTrue(driver.getCurrentUrl().contains("gap=true"));
-        assertEquals(5, driver.findElements(By.cssSelector("#rows tr.item.gap")).size());
+        assertEquals(6, driver.findElements(By.cssSelector("#rows tr.item.gap")).size());
         List<String> gapHashes = new ArrayList<>();
         for (WebElement code : driver.findElements(By.cssSelector("#rows tr.item td.hash code"))) {
             gapHashes.add(code.getDomAttribute("title"));
