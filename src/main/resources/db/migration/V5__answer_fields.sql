@@ -14,6 +14,12 @@ ALTER TABLE files ADD COLUMN first_seen_year INTEGER;
 ALTER TABLE files ADD COLUMN yara_rules TEXT;
 ALTER TABLE files ADD COLUMN sigma TEXT;
 ALTER TABLE files ADD COLUMN sandbox_verdicts TEXT;
+-- The engines that flagged the file (malicious or suspicious) and what each called it, for the gap filter
+-- and the per-engine columns (MY_ENGINES, engines=...): each engine as U+001F name U+001E result, ending in
+-- U+001F (control characters are cleaned from answers, so they never occur inside); null when none did.
+-- A column rather than a row per engine: 50 flagging engines take about 1.5 KB here, several times that
+-- as rows with their index.
+ALTER TABLE files ADD COLUMN flagged_engines TEXT;
 ALTER TABLE files ADD COLUMN fields_version INTEGER NOT NULL DEFAULT 0;
 
 -- The crowdsourced YARA rules that matched each file: the yaraRule filter and facet.
@@ -21,16 +27,6 @@ CREATE TABLE file_yara_rules (
   sha256 TEXT NOT NULL,
   rule   TEXT NOT NULL,
   PRIMARY KEY (sha256, rule)
-);
-
--- The engines that flagged each file (malicious or suspicious) and what they called it: the gap filter
--- and the per-engine columns (MY_ENGINES, engines=...).
-CREATE TABLE file_engines (
-  sha256   TEXT NOT NULL,
-  engine   TEXT NOT NULL,
-  category TEXT NOT NULL,
-  result   TEXT,
-  PRIMARY KEY (sha256, engine)
 );
 
 -- Every engine name seen in an answer, so a chosen engine that appears in none is told apart.

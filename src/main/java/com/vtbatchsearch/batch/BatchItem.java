@@ -130,11 +130,6 @@ public final class BatchItem {
         return policy.categorise(verdict.malicious(), verdict.suspicious());
     }
 
-    /** This item with the chosen engines' results. */
-    BatchItem withEngines(Map<String, String> results) {
-        return new BatchItem(hash, type, status, error, verdict, stale, refreshing, context, policy, results);
-    }
-
     /**
      * Each chosen engine's result (MY_ENGINES or {@code engines=...}), in the order chosen: what it called the
      * file when it flagged it (or "malicious"/"suspicious" when it gave no name), null when it did not flag

@@ -342,7 +342,7 @@ public final class BatchRepository {
                         policy.myEngines().isEmpty() ? "1 = 0" : gapSql(policy.myEngines())))) {
             int n = 1;
             for (String engine : policy.myEngines()) {
-                s.setString(n++, engine.toLowerCase(java.util.Locale.ROOT));
+                s.setString(n++, enginePattern(engine));
             }
             s.setString(n, batch.getId());
             try (ResultSet r = s.executeQuery()) {
@@ -449,10 +449,10 @@ public final class BatchRepository {
     private Cursor read(String batchId, ItemQuery query, String sql, List<Object> arguments, List<BatchItem> into) {
         Cursor last = null;
         Instant now = Instant.now();
-        int first = into.size();
         try (Connection c = database.connection();
                 PreparedStatement s = c.prepareStatement(sql)) {
             bind(s, arguments);
+            Map<String, String> spelled = query.engines().isEmpty() ? Map.of() : knownEngines(c, query.engines());
             try (ResultSet r = s.executeQuery()) {
                 while (r.next()) {
                     BatchItem.Verdict verdict = r.getString(12) == null ? null : new BatchItem.Verdict(
@@ -461,12 +461,11 @@ public final class BatchRepository {
                             r.getString(20), tags(r.getString(21)), fields(r, 22));
                     into.add(new BatchItem(r.getString(1), HashType.valueOf(r.getString(2)), r.getString(3),
                             r.getString(4), verdict, isStale(r.getString(3), r.getLong(16), now), r.getInt(17) == 1,
-                            r.getString(18), query.policy(), null));
+                            r.getString(18), query.policy(),
+                            verdict == null || query.engines().isEmpty() ? null
+                                    : engineResults(query.engines(), spelled, r.getString(32))));
                     last = new Cursor(r.getObject(SORT_KEY_COLUMN), r.getLong(15));
                 }
-            }
-            if (!query.engines().isEmpty()) {
-                addEngineResults(c, query.engines(), into.subList(first, into.size()));
             }
         } catch (SQLException e) {
             throw new StoreException("cannot read the items of batch " + batchId, e);
@@ -475,45 +474,19 @@ public final class BatchRepository {
     }
 
     /**
-     * Gives each found item of {@code rows} the chosen engines' results, read for all of them in one query
-     * from the engines that flagged their files (see {@link BatchItem#getEngines()}).
+     * The chosen engines' results for a file from its {@code flagged_engines} (see {@link BatchItem#getEngines()}),
+     * keyed as VirusTotal spells each engine ({@code spelled}) or, for one no answer names, as it was asked for.
      */
-    private static void addEngineResults(Connection c, List<String> engines, List<BatchItem> rows)
-            throws SQLException {
-        List<String> files = rows.stream().map(BatchItem::getSha256).filter(java.util.Objects::nonNull).distinct()
-                .toList();
-        Map<String, Map<String, String>> flagged = new java.util.HashMap<>();
-        for (int from = 0; from < files.size(); from += CHUNK) {
-            List<String> chunk = files.subList(from, Math.min(files.size(), from + CHUNK));
-            try (PreparedStatement s = c.prepareStatement("SELECT sha256, engine, category, result FROM file_engines"
-                    + " WHERE sha256 IN (" + String.join(",", Collections.nCopies(chunk.size(), "?")) + ")"
-                    + " AND LOWER(engine) IN (" + String.join(",", Collections.nCopies(engines.size(), "?")) + ")")) {
-                int n = 1;
-                for (String sha256 : chunk) {
-                    s.setString(n++, sha256);
-                }
-                for (String engine : engines) {
-                    s.setString(n++, engine.toLowerCase(java.util.Locale.ROOT));
-                }
-                try (ResultSet r = s.executeQuery()) {
-                    while (r.next()) {
-                        flagged.computeIfAbsent(r.getString(1), k -> new java.util.HashMap<>())
-                                .put(r.getString(2).toLowerCase(java.util.Locale.ROOT),
-                                        r.getString(4) != null ? r.getString(4) : r.getString(3));
-                    }
-                }
-            }
+    private static Map<String, String> engineResults(List<String> engines, Map<String, String> spelled,
+            String flaggedEngines) {
+        Map<String, String> byEngine = new java.util.HashMap<>();
+        AnswerFields.parseFlagged(flaggedEngines)
+                .forEach((engine, result) -> byEngine.put(engine.toLowerCase(java.util.Locale.ROOT), result));
+        Map<String, String> results = new java.util.LinkedHashMap<>();
+        for (String engine : engines) {
+            results.put(spelled.getOrDefault(engine, engine), byEngine.get(engine.toLowerCase(java.util.Locale.ROOT)));
         }
-        Map<String, String> spelled = knownEngines(c, engines);
-        for (int n = 0; n < rows.size(); n++) {
-            BatchItem item = rows.get(n);
-            Map<String, String> byEngine = flagged.getOrDefault(item.getSha256(), Map.of());
-            Map<String, String> results = new java.util.LinkedHashMap<>();
-            for (String engine : engines) {
-                results.put(spelled.getOrDefault(engine, engine), byEngine.get(engine.toLowerCase(java.util.Locale.ROOT)));
-            }
-            rows.set(n, item.withEngines(results));
-        }
+        return results;
     }
 
     /**
@@ -669,10 +642,11 @@ public final class BatchRepository {
                    f.malicious, f.suspicious, f.undetected, f.harmless, f.label, f.name, f.file_type,
                    f.sha256, f.first_seen, f.last_analysis, i.position, l.updated_at, l.refresh, i.context,
                    f.md5, f.sha1, f.tags, f.file_size, f.times_submitted, f.threat_family, f.threat_category,
-                   f.signer, f.signer_verified, f.yara_rules, f.sigma, f.sandbox_verdicts, f.first_seen_year""";
+                   f.signer, f.signer_verified, f.yara_rules, f.sigma, f.sandbox_verdicts, f.first_seen_year,
+                   f.flagged_engines""";
 
     /** Where {@link #itemColumns} puts the sort key: after {@link #ITEM_COLUMNS}. */
-    private static final int SORT_KEY_COLUMN = 32;
+    private static final int SORT_KEY_COLUMN = 33;
 
     private static final com.fasterxml.jackson.core.type.TypeReference<List<String>> STRINGS =
             new com.fasterxml.jackson.core.type.TypeReference<>() { };
@@ -761,7 +735,7 @@ public final class BatchRepository {
             sql.append(" AND l.status = 'done' AND ").append(query.engines().isEmpty()
                     ? query.policy().maliciousSql() : gapSql(query.engines(), query.policy()));
             for (String engine : query.engines()) {
-                arguments.add(engine.toLowerCase(java.util.Locale.ROOT));
+                arguments.add(enginePattern(engine));
             }
         }
         equalsIgnoringCase(sql, arguments, "f.threat_family", filters.family());
@@ -789,11 +763,20 @@ public final class BatchRepository {
 
     /**
      * SQL true for a found file that counts as malicious and that none of {@code engines} (one {@code ?}
-     * each, lower-case) flags: the engines that flagged each file are kept in {@code file_engines}.
+     * each, bound to {@link #enginePattern}) flags: the engines that flagged each file are kept with it in
+     * {@code files.flagged_engines}, so this reads no other row.
      */
     private static String gapSql(List<String> engines, VerdictPolicy policy) {
-        return "(" + policy.maliciousSql() + " AND NOT EXISTS (SELECT 1 FROM file_engines e WHERE e.sha256 = f.sha256"
-                + " AND LOWER(e.engine) IN (" + String.join(",", Collections.nCopies(engines.size(), "?")) + ")))";
+        return "(" + policy.maliciousSql() + " AND (f.flagged_engines IS NULL OR NOT ("
+                + String.join(" OR ", Collections.nCopies(engines.size(), "LOWER(f.flagged_engines) LIKE ? ESCAPE '\\'"))
+                + ")))";
+    }
+
+    /** The LIKE pattern that finds an engine in {@code files.flagged_engines}, ignoring case. */
+    static String enginePattern(String engine) {
+        String name = engine.toLowerCase(java.util.Locale.ROOT).replace("\\", "\\\\").replace("%", "\\%")
+                .replace("_", "\\_");
+        return "%" + AnswerFields.ENGINE_START + name + AnswerFields.ENGINE_RESULT + "%";
     }
 
     private String gapSql(List<String> engines) {

@@ -220,6 +220,41 @@ public record AnswerFields(Long size, Long timesSubmitted, String family, String
         return text == null || text.length() <= MAX_TEXT ? text : text.substring(0, MAX_TEXT);
     }
 
+    /** Separates engines in {@code files.flagged_engines}; cleaned answers hold no control characters. */
+    public static final char ENGINE_START = '\u001f';
+    /** Separates an engine's name from its result there. */
+    public static final char ENGINE_RESULT = '\u001e';
+
+    /**
+     * The flagging engines as stored in {@code files.flagged_engines}: each engine as
+     * {@link #ENGINE_START} name {@link #ENGINE_RESULT} result (or its category when it named nothing), and
+     * a closing {@link #ENGINE_START}; null when no engine flagged the file.
+     */
+    public String flaggedText() {
+        if (flagged.isEmpty()) {
+            return null;
+        }
+        StringBuilder text = new StringBuilder();
+        flagged.forEach((engine, flag) -> text.append(ENGINE_START).append(engine).append(ENGINE_RESULT)
+                .append(flag.result() != null ? flag.result() : flag.category()));
+        return text.append(ENGINE_START).toString();
+    }
+
+    /** Reads {@link #flaggedText()} back: engine name to result, in the answer's order; empty for null. */
+    public static Map<String, String> parseFlagged(String stored) {
+        Map<String, String> flags = new LinkedHashMap<>();
+        if (stored == null) {
+            return flags;
+        }
+        for (String part : stored.split(String.valueOf(ENGINE_START))) {
+            int split = part.indexOf(ENGINE_RESULT);
+            if (split > 0) {
+                flags.put(part.substring(0, split), part.substring(split + 1));
+            }
+        }
+        return flags;
+    }
+
     /** The JSON text stored for a list or map column; null for null. */
     public static String toJson(Object value) {
         if (value == null) {

@@ -11,7 +11,6 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -120,14 +119,15 @@ public final class LookupRepository {
     }
 
     /**
-     * Writes what {@link AnswerFields} picked out of a file's answer: its columns of {@code files}, its YARA
-     * rules and flagging engines (replacing those of an earlier answer), and the engine names it mentions.
+     * Writes what {@link AnswerFields} picked out of a file's answer: its columns of {@code files} (the
+     * flagging engines among them), its YARA rules (replacing those of an earlier answer), and the engine
+     * names it mentions.
      */
     static void writeFields(Connection c, String sha256, AnswerFields fields) throws SQLException {
         try (PreparedStatement s = c.prepareStatement("""
                 UPDATE files SET file_size = ?, times_submitted = ?, threat_family = ?, threat_category = ?,
                   signer = ?, signer_verified = ?, first_seen_year = ?, yara_rules = ?, sigma = ?,
-                  sandbox_verdicts = ?, fields_version = 1
+                  sandbox_verdicts = ?, flagged_engines = ?, fields_version = 1
                 WHERE sha256 = ?""")) {
             setLong(s, 1, fields.size());
             setLong(s, 2, fields.timesSubmitted());
@@ -147,34 +147,19 @@ public final class LookupRepository {
             s.setString(8, fields.yaraRules().isEmpty() ? null : AnswerFields.toJson(fields.yaraRules()));
             s.setString(9, AnswerFields.toJson(fields.sigma()));
             s.setString(10, fields.sandboxVerdicts().isEmpty() ? null : AnswerFields.toJson(fields.sandboxVerdicts()));
-            s.setString(11, sha256);
+            s.setString(11, fields.flaggedText());
+            s.setString(12, sha256);
             s.executeUpdate();
         }
-        try (PreparedStatement rules = c.prepareStatement("DELETE FROM file_yara_rules WHERE sha256 = ?");
-                PreparedStatement engines = c.prepareStatement("DELETE FROM file_engines WHERE sha256 = ?")) {
+        try (PreparedStatement rules = c.prepareStatement("DELETE FROM file_yara_rules WHERE sha256 = ?")) {
             rules.setString(1, sha256);
             rules.executeUpdate();
-            engines.setString(1, sha256);
-            engines.executeUpdate();
         }
         if (!fields.yaraRules().isEmpty()) {
             try (PreparedStatement s = c.prepareStatement("INSERT INTO file_yara_rules (sha256, rule) VALUES (?, ?)")) {
                 for (String rule : fields.yaraRules()) {
                     s.setString(1, sha256);
                     s.setString(2, rule);
-                    s.addBatch();
-                }
-                s.executeBatch();
-            }
-        }
-        if (!fields.flagged().isEmpty()) {
-            try (PreparedStatement s = c.prepareStatement(
-                    "INSERT INTO file_engines (sha256, engine, category, result) VALUES (?, ?, ?, ?)")) {
-                for (Map.Entry<String, AnswerFields.Flag> flag : fields.flagged().entrySet()) {
-                    s.setString(1, sha256);
-                    s.setString(2, flag.getKey());
-                    s.setString(3, flag.getValue().category());
-                    s.setString(4, flag.getValue().result());
                     s.addBatch();
                 }
                 s.executeBatch();

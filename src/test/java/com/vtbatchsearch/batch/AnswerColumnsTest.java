@@ -196,9 +196,9 @@ class AnswerColumnsTest {
         try (Connection c = database.connection(); Statement s = c.createStatement()) {
             s.executeUpdate("UPDATE files SET file_size = NULL, times_submitted = NULL, threat_family = NULL,"
                     + " threat_category = NULL, signer = NULL, signer_verified = NULL, first_seen_year = NULL,"
-                    + " yara_rules = NULL, sigma = NULL, sandbox_verdicts = NULL, fields_version = 0");
+                    + " yara_rules = NULL, sigma = NULL, sandbox_verdicts = NULL, flagged_engines = NULL,"
+                    + " fields_version = 0");
             s.executeUpdate("DELETE FROM file_yara_rules");
-            s.executeUpdate("DELETE FROM file_engines");
         }
         assertNull(service.report(id, ItemQuery.ALL).orElseThrow().getItems().get(5).getFamily());
         AnswerFieldsFiller filler = new AnswerFieldsFiller(lookups);
@@ -206,7 +206,8 @@ class AnswerColumnsTest {
         assertItemsCarryTheirAnswers(id, reports);
         assertEquals(0, count("SELECT COUNT(*) FROM files WHERE fields_version = 0"));
         assertEquals(3 + 1, count("SELECT COUNT(*) FROM file_yara_rules"));
-        assertEquals(62 + 7 + 53 + 40 + 36, count("SELECT COUNT(*) FROM file_engines"));
+        assertEquals(5, count("SELECT COUNT(*) FROM files WHERE flagged_engines IS NOT NULL"),
+                "the five answers whose engines flag the file");
         assertTrue(count("SELECT COUNT(*) FROM engine_names") >= 74);
     }
 
@@ -219,7 +220,7 @@ class AnswerColumnsTest {
         lookups.saveFound(eicar.md5(), new FileReport(eicar.sha256(), eicar.md5(), eicar.sha1(), 0, 0, 1, 0, null,
                 null, null, null, null, null, List.of(), bare), clock.instant());
         assertEquals(0, count("SELECT COUNT(*) FROM file_yara_rules"));
-        assertEquals(0, count("SELECT COUNT(*) FROM file_engines"));
+        assertEquals(0, count("SELECT COUNT(*) FROM files WHERE flagged_engines IS NOT NULL"));
         String id = submit(List.of(eicar.md5()));
         BatchItem item = service.report(id, ItemQuery.ALL).orElseThrow().getItems().get(0);
         assertNull(item.getFamily());

@@ -131,6 +131,11 @@ class AnswerFieldsTest {
         assertEquals(new AnswerFields.Flag("malicious", "Virus:DOS/EICAR_Test_File"), fields.flagged().get("Microsoft"));
         assertFalse(fields.flagged().containsKey("CrowdStrike"));
         assertTrue(fields.engines().contains("CrowdStrike"));
+        Map<String, String> stored = AnswerFields.parseFlagged(fields.flaggedText());
+        assertEquals(62, stored.size(), "as stored in files.flagged_engines and read back");
+        assertEquals("Virus:DOS/EICAR_Test_File", stored.get("Microsoft"));
+        assertNull(AnswerFields.EMPTY.flaggedText());
+        assertEquals(Map.of(), AnswerFields.parseFlagged(null));
     }
 
     @Test
