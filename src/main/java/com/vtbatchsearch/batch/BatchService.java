@@ -147,13 +147,7 @@ public final class BatchService {
             List<BatchRepository.Facet> asked) {
         return find(id).map(batch -> {
             java.util.Map<String, List<BatchRepository.FacetValue>> all = facetCache.get(batch,
-                    () -> {
-                        java.util.Map<String, List<BatchRepository.FacetValue>> m = new java.util.LinkedHashMap<>();
-                        for (BatchRepository.Facet f : BatchRepository.Facet.values()) {
-                            m.put(f.key(), batches.facet(batch.getId(), f, FACET_LIMIT));
-                        }
-                        return m;
-                    });
+                    () -> batches.facets(batch.getId(), FACET_LIMIT));
             java.util.Map<String, List<BatchRepository.FacetValue>> answer = new java.util.LinkedHashMap<>();
             for (BatchRepository.Facet f : asked) {
                 answer.put(f.key(), all.get(f.key()));
