@@ -394,6 +394,7 @@
       return { name: th.dataset.engine, known: !th.classList.contains('unknown') };
     });
     var facetsAskedAt = 0;
+    var lastFacets = null;
     var expanded = {};
     var detailsCache = {};
     var timer = null;
@@ -644,6 +645,9 @@
       renderPager(batch.matched);
       renderActiveFilters();
       updateExports();
+      if (lastFacets) {
+        renderFacets(lastFacets); // the chosen value marked, and links that keep the filters in force
+      }
       askFacets(batch.status === 'done');
     }
 
@@ -742,6 +746,7 @@
     }
 
     function renderFacets(facets) {
+      lastFacets = facets;
       var section = document.getElementById('facets');
       var lists = document.getElementById('facet-lists');
       lists.replaceChildren();

@@ -443,6 +443,8 @@ class ReportBrowserIT {
         driver.findElement(By.cssSelector(".facet[data-facet=family] a[data-value=eicar]")).click();
         wait.until(d -> text("#table-caption").equals("Rows 1–2 of 2 matching"));
         assertTrue(driver.getCurrentUrl().contains("family=eicar"), driver.getCurrentUrl());
+        wait.until(d -> "true".equals(d.findElement(By.cssSelector(".facet[data-facet=family] a[data-value=eicar]"))
+                .getDomAttribute("aria-current")));
         assertTrue(driver.findElement(By.id("export-csv")).getDomProperty("href").contains("family=eicar"),
                 "the exports take the page's filters");
         screenshotAt("report-facet-filter.png", 1366, 1900);
