@@ -196,6 +196,20 @@ class VerdictPolicyTest {
     }
 
     @Test
+    void withAnEngineThatFlagsEicarAsMyEngineEicarIsNoGap() {
+        BatchService service = service(1, "Microsoft");
+        String id = submit(service);
+        BatchService.Report report = service.report(id, ItemQuery.ALL).orElseThrow();
+        assertEquals(2, report.getCounts().getGap());
+        assertEquals(Boolean.FALSE, report.getItems().get(5).getGap());
+        assertEquals(List.of(md5("file-lowdetect-dotnet-exe-label-trojan-dot.json"),
+                md5("file-partial-xsoar-context-2021-eicar-variant.json")), md5sOf(service, id, query("gap", "true")));
+        List<BatchItem> exported = new ArrayList<>();
+        service.export(id, query("gap", "true"), exported::add);
+        assertTrue(exported.stream().allMatch(i -> Boolean.TRUE.equals(i.getGap())), "the export agrees");
+    }
+
+    @Test
     void theGapFollowsThePolicy() {
         BatchService service = service(40, "CrowdStrike");
         String id = submit(service);
