@@ -8,6 +8,42 @@
   'use strict';
 
   var RECENT_KEY = 'vtbatch.recentReports';
+  var COLUMNS_KEY = 'vtbatch.columns';
+  // The table's columns that can be chosen, in order; engine columns follow, then the VirusTotal link.
+  var COLUMNS = [
+    { key: 'type', label: 'Type', on: true },
+    { key: 'verdict', label: 'Verdict', on: true },
+    { key: 'detections', label: 'Detections', on: true },
+    { key: 'label', label: 'Threat label', on: true },
+    { key: 'name', label: 'Name', on: true },
+    { key: 'fileType', label: 'File type', on: true },
+    { key: 'firstSeen', label: 'First seen', on: true },
+    { key: 'context', label: 'Line', on: true },
+    { key: 'md5', label: 'MD5', on: false },
+    { key: 'sha1', label: 'SHA-1', on: false },
+    { key: 'sha256', label: 'SHA-256', on: false },
+    { key: 'size', label: 'Size', on: false },
+    { key: 'timesSubmitted', label: 'Submitted', on: false },
+    { key: 'lastAnalysis', label: 'Analysed', on: false },
+    { key: 'family', label: 'Family', on: false },
+    { key: 'category', label: 'Category', on: false },
+    { key: 'signer', label: 'Signer', on: false },
+    { key: 'yaraRules', label: 'YARA rules', on: false },
+    { key: 'tags', label: 'Tags', on: false },
+    { key: 'engine', label: 'My engines', on: true }
+  ];
+  // The filters beyond verdict and text, as the API names them.
+  var FILTERS = ['minDetections', 'gap', 'engines', 'family', 'category', 'yaraRule', 'fileType', 'signer',
+    'firstSeenYear'];
+  var FACET_TITLES = {
+    family: 'Family', category: 'Category', yaraRules: 'YARA rules', fileType: 'File type', signer: 'Signer',
+    firstSeenYear: 'First seen'
+  };
+  // The filter parameter of each facet.
+  var FACET_FILTER = {
+    family: 'family', category: 'category', yaraRules: 'yaraRule', fileType: 'fileType', signer: 'signer',
+    firstSeenYear: 'firstSeenYear'
+  };
   var RECENT_MAX = 10;
 
   var VERDICT_TEXT = {
@@ -47,6 +83,93 @@
 
   function formatNumber(n) {
     return Number(n).toLocaleString('en-US');
+  }
+
+  // "2019-08-01, 7 years ago": how old an analysis is, since an old one is a reason to doubt a clean verdict.
+  function withAge(iso) {
+    if (!iso) {
+      return '';
+    }
+    var when = new Date(iso);
+    if (isNaN(when.getTime())) {
+      return iso;
+    }
+    var days = Math.floor((Date.now() - when.getTime()) / 86400000);
+    var age;
+    if (days >= 730) {
+      age = Math.floor(days / 365.25) + ' years ago';
+    } else if (days >= 365) {
+      age = '1 year ago';
+    } else if (days >= 60) {
+      age = Math.floor(days / 30.44) + ' months ago';
+    } else if (days >= 2) {
+      age = days + ' days ago';
+    } else {
+      age = days === 1 ? 'yesterday' : 'today';
+    }
+    return iso.slice(0, 10) + ', ' + age;
+  }
+
+  function formatBytes(n) {
+    if (n === null || n === undefined) {
+      return '';
+    }
+    if (n < 1024) {
+      return n + ' B';
+    }
+    return n < 1048576 ? (n / 1024).toFixed(1) + ' KB' : (n / 1048576).toFixed(1) + ' MB';
+  }
+
+  // A hash shortened for the table, the whole of it on hover and in a copy button.
+  function hashCell(hash, className) {
+    var td = el('td', className);
+    if (!hash) {
+      return td;
+    }
+    var code = el('code', 'short-hash', hash.length > 16 ? hash.slice(0, 12) + '\u2026' : hash);
+    code.title = hash;
+    code.dataset.full = hash;
+    td.appendChild(code);
+    var copy = el('button', 'copy', 'copy');
+    copy.type = 'button';
+    copy.title = 'Copy ' + hash;
+    copy.setAttribute('aria-label', 'Copy ' + hash);
+    copy.addEventListener('click', function () {
+      copyText(hash).then(function () {
+        copy.textContent = 'copied';
+        setTimeout(function () { copy.textContent = 'copy'; }, 1500);
+      }, function () {
+        window.prompt('Copy the hash:', hash);
+      });
+    });
+    td.appendChild(copy);
+    return td;
+  }
+
+  function readColumns() {
+    var chosen = {};
+    COLUMNS.forEach(function (c) { chosen[c.key] = c.on; });
+    try {
+      var stored = JSON.parse(window.localStorage.getItem(COLUMNS_KEY) || 'null');
+      if (stored && typeof stored === 'object') {
+        COLUMNS.forEach(function (c) {
+          if (typeof stored[c.key] === 'boolean') {
+            chosen[c.key] = stored[c.key];
+          }
+        });
+      }
+    } catch (e) {
+      // storage disabled or spoilt: the defaults
+    }
+    return chosen;
+  }
+
+  function saveColumns(chosen) {
+    try {
+      window.localStorage.setItem(COLUMNS_KEY, JSON.stringify(chosen));
+    } catch (e) {
+      // not remembered; the choice still holds on this page
+    }
   }
 
   // ---- recent reports, kept in this browser only ----
@@ -262,6 +385,16 @@
       sort: data.sort || 'position',
       dir: data.dir || 'asc'
     };
+    var initialFilters = new URLSearchParams(data.filters || '');
+    FILTERS.forEach(function (name) {
+      state[name] = initialFilters.get(name) || '';
+    });
+    var columns = readColumns();
+    var engines = Array.prototype.map.call(document.querySelectorAll('#items th[data-col=engine]'), function (th) {
+      return { name: th.dataset.engine, known: !th.classList.contains('unknown') };
+    });
+    var facetsAskedAt = 0;
+    var lastFacets = null;
     var expanded = {};
     var detailsCache = {};
     var timer = null;
@@ -278,6 +411,9 @@
     var search = document.getElementById('filter-q');
     var pageSize = document.getElementById('page-size');
     var pager = document.querySelector('.pager');
+    var minDetections = document.getElementById('filter-min-detections');
+    var enginesInput = document.getElementById('filter-engines');
+    var gapBox = document.getElementById('filter-gap');
 
     remember({
       id: data.batchId, url: data.reportPath, createdAt: data.createdAt,
@@ -319,7 +455,40 @@
       state.offset = 0;
       refreshNow();
     });
-    Array.prototype.forEach.call(document.querySelectorAll('.counter'), function (button) {
+    setUpColumnChooser();
+    var numberDelay = null;
+    minDetections.addEventListener('input', function () {
+      clearTimeout(numberDelay);
+      numberDelay = setTimeout(function () {
+        var value = minDetections.value.trim();
+        if (value !== '' && !/^[0-9]{1,4}$/.test(value)) {
+          return;
+        }
+        if (state.minDetections !== value) {
+          state.minDetections = value;
+          state.offset = 0;
+          refreshNow();
+        }
+      }, 300);
+    });
+    enginesInput.addEventListener('change', function () {
+      state.engines = enginesInput.value.split(',').map(function (e) { return e.trim(); })
+        .filter(function (e) { return e; }).join(',');
+      state.offset = 0;
+      refreshNow();
+    });
+    gapBox.addEventListener('change', function () {
+      state.gap = gapBox.checked ? 'true' : '';
+      state.offset = 0;
+      refreshNow();
+    });
+    document.getElementById('gap-counter').addEventListener('click', function () {
+      state.gap = state.gap === 'true' ? '' : 'true';
+      gapBox.checked = state.gap === 'true';
+      state.offset = 0;
+      refreshNow();
+    });
+    Array.prototype.forEach.call(document.querySelectorAll('.counter[data-verdict]'), function (button) {
       button.addEventListener('click', function () {
         var v = button.dataset.verdict;
         state.verdict = state.verdict === v ? '' : v;
@@ -347,6 +516,34 @@
       if (state.dir === 'desc') {
         params.set('dir', 'desc');
       }
+      FILTERS.forEach(function (name) {
+        if (state[name]) {
+          params.set(name, state[name]);
+        }
+      });
+      return params;
+    }
+
+    // The filters alone (no page, no sort): for the exports, which take the same filters as the page.
+    function filterParams() {
+      var params = new URLSearchParams();
+      if (state.verdict) {
+        params.set('verdict', state.verdict);
+      }
+      if (state.q) {
+        params.set('q', state.q);
+      }
+      FILTERS.forEach(function (name) {
+        if (state[name]) {
+          params.set(name, state[name]);
+        }
+      });
+      if (state.sort !== 'position') {
+        params.set('sort', state.sort);
+      }
+      if (state.dir === 'desc') {
+        params.set('dir', 'desc');
+      }
       return params;
     }
 
@@ -357,6 +554,13 @@
       var params = query();
       fetch(api + '?' + params.toString(), { headers: { 'Accept': 'application/json' }, cache: 'no-store' })
         .then(function (response) {
+          if (response.status === 400) {
+            return response.json().then(function (body) {
+              var problem = new Error(body.error || 'bad request');
+              problem.badRequest = true;
+              throw problem;
+            });
+          }
           if (!response.ok) {
             throw new Error('status ' + response.status);
           }
@@ -367,14 +571,19 @@
             return;
           }
           failures = 0;
+          showFilterError('');
           sizeFactor = 1 + Math.floor(batch.counts.unique / 10000);
           render(batch);
           keepAddressInStep(params);
           // Refreshed answers arrive while the batch counts as done: keep asking until they are in.
           schedule(batch.status !== 'done' || batch.counts.refreshing > 0);
         })
-        .catch(function () {
+        .catch(function (e) {
           if (mine !== sequence) {
+            return;
+          }
+          if (e && e.badRequest) {
+            showFilterError(e.message);
             return;
           }
           failures++;
@@ -426,9 +635,191 @@
       Array.prototype.forEach.call(document.querySelectorAll('.counter'), function (button) {
         button.setAttribute('aria-pressed', String(button.dataset.verdict === state.verdict));
       });
+      var gapItem = document.getElementById('gap-item');
+      gapItem.hidden = c.gap === null || c.gap === undefined;
+      document.getElementById('count-gap').textContent = gapItem.hidden ? '' : formatNumber(c.gap);
+      document.getElementById('gap-counter').setAttribute('aria-pressed', String(state.gap === 'true'));
       drawChart(c);
+      setEngines(batch.engines || []);
       renderRows(batch.items);
       renderPager(batch.matched);
+      renderActiveFilters();
+      updateExports();
+      if (lastFacets) {
+        renderFacets(lastFacets); // the chosen value marked, and links that keep the filters in force
+      }
+      askFacets(batch.status === 'done');
+    }
+
+    function showFilterError(message) {
+      var box = document.getElementById('filter-error');
+      if (!box) {
+        box = el('p', 'error');
+        box.id = 'filter-error';
+        box.setAttribute('role', 'alert');
+        document.getElementById('active-filters').before(box);
+      }
+      box.textContent = message;
+      box.hidden = !message;
+    }
+
+    function updateExports() {
+      var params = filterParams();
+      ['csv', 'json'].forEach(function (format) {
+        var p = new URLSearchParams(params);
+        p.set('format', format);
+        document.getElementById('export-' + format).href = api + '?' + p.toString();
+      });
+    }
+
+    // The engine columns follow the engines the answer says were chosen; an unknown one is marked.
+    function setEngines(list) {
+      var same = list.length === engines.length && list.every(function (e, i) {
+        return e.name === engines[i].name && e.known === engines[i].known;
+      });
+      if (same) {
+        return;
+      }
+      engines = list;
+      var headRow = document.querySelector('#items thead tr');
+      Array.prototype.forEach.call(headRow.querySelectorAll('th[data-col=engine]'), function (th) { th.remove(); });
+      var last = headRow.querySelector('th[data-col=vtUrl]');
+      engines.forEach(function (e) {
+        var th = el('th', 'engine' + (e.known ? '' : ' unknown'), e.name);
+        th.scope = 'col';
+        th.dataset.col = 'engine';
+        th.dataset.engine = e.name;
+        if (!e.known) {
+          th.appendChild(el('span', 'unknown-engine', ' (in no answer)'));
+          th.title = 'No stored answer names this engine: check its spelling';
+        }
+        headRow.insertBefore(th, last);
+      });
+      applyColumns();
+    }
+
+    function renderActiveFilters() {
+      var box = document.getElementById('active-filters');
+      box.replaceChildren();
+      FILTERS.forEach(function (name) {
+        if (!state[name] || name === 'engines') {
+          return;
+        }
+        var chip = el('button', 'chip', name + ': ' + state[name] + ' \u2715');
+        chip.type = 'button';
+        chip.dataset.filter = name;
+        chip.setAttribute('aria-label', 'Remove the filter ' + name + ' ' + state[name]);
+        chip.addEventListener('click', function () {
+          state[name] = '';
+          if (name === 'minDetections') {
+            minDetections.value = '';
+          }
+          if (name === 'gap') {
+            gapBox.checked = false;
+          }
+          state.offset = 0;
+          refreshNow();
+        });
+        box.appendChild(chip);
+      });
+    }
+
+    // Facets are counted over the whole batch and shared for a few seconds: ask again at most every 10 s
+    // while answers arrive, once when the batch is done.
+    function askFacets(done) {
+      var now = Date.now();
+      if (facetsAskedAt && (now - facetsAskedAt < 10000 || (done && facetsAskedAt < 0))) {
+        return;
+      }
+      facetsAskedAt = done ? -1 : now;
+      fetch(api + '/facets', { headers: { 'Accept': 'application/json' }, cache: 'no-store' })
+        .then(function (response) {
+          if (!response.ok) {
+            throw new Error('status ' + response.status);
+          }
+          return response.json();
+        })
+        .then(renderFacets)
+        .catch(function () {
+          facetsAskedAt = 0;
+        });
+    }
+
+    function renderFacets(facets) {
+      lastFacets = facets;
+      var section = document.getElementById('facets');
+      var lists = document.getElementById('facet-lists');
+      lists.replaceChildren();
+      var any = false;
+      Object.keys(FACET_TITLES).forEach(function (key) {
+        var values = facets[key] || [];
+        if (values.length === 0) {
+          return;
+        }
+        any = true;
+        var box = el('div', 'facet');
+        box.dataset.facet = key;
+        box.appendChild(el('h3', null, FACET_TITLES[key]));
+        var list = el('ul');
+        values.forEach(function (v) {
+          var li = el('li');
+          var param = FACET_FILTER[key];
+          var link = el('a', null, v.value);
+          var href = new URLSearchParams(filterParams());
+          href.set(param, v.value);
+          link.href = data.reportPath + '?' + href.toString();
+          link.dataset.filter = param;
+          link.dataset.value = v.value;
+          if (state[param] === String(v.value)) {
+            link.setAttribute('aria-current', 'true');
+          }
+          link.addEventListener('click', function (event) {
+            event.preventDefault();
+            state[param] = state[param] === String(v.value) ? '' : String(v.value);
+            state.offset = 0;
+            refreshNow();
+          });
+          li.appendChild(link);
+          li.appendChild(el('span', 'muted', ' ' + formatNumber(v.count)));
+          list.appendChild(li);
+        });
+        box.appendChild(list);
+        lists.appendChild(box);
+      });
+      section.hidden = !any;
+    }
+
+    function setUpColumnChooser() {
+      var list = document.getElementById('columns-list');
+      COLUMNS.forEach(function (c) {
+        var label = el('label', 'check');
+        var box = el('input');
+        box.type = 'checkbox';
+        box.name = 'column';
+        box.value = c.key;
+        box.id = 'column-' + c.key;
+        box.checked = !!columns[c.key];
+        box.addEventListener('change', function () {
+          columns[c.key] = box.checked;
+          saveColumns(columns);
+          applyColumns();
+        });
+        label.appendChild(box);
+        label.appendChild(document.createTextNode(' ' + c.label));
+        list.appendChild(label);
+      });
+      applyColumns();
+    }
+
+    function applyColumns() {
+      Array.prototype.forEach.call(document.querySelectorAll('#items [data-col]'), function (cell) {
+        var key = cell.dataset.col;
+        cell.hidden = columns.hasOwnProperty(key) ? !columns[key] : false;
+      });
+    }
+
+    function visibleColumns() {
+      return document.querySelectorAll('#items thead th:not([hidden])').length;
     }
 
     function eta(seconds) {
@@ -478,7 +869,7 @@
       if (items.length === 0) {
         var empty = el('tr', 'empty');
         var cell = el('td', null, 'No rows match.');
-        cell.colSpan = 10;
+        cell.colSpan = visibleColumns();
         empty.appendChild(cell);
         rows.appendChild(empty);
         return;
@@ -494,7 +885,7 @@
     function row(item) {
       var tr = el('tr', 'item v-' + item.verdict);
       tr.dataset.hash = item.hash;
-      var hashCell = el('td', 'hash');
+      var firstCell = el('td', 'hash');
       if (item.status === 'done') {
         var toggle = el('button', 'expand');
         toggle.type = 'button';
@@ -511,11 +902,15 @@
           toggle.setAttribute('aria-expanded', String(!!expanded[item.hash]));
           toggle.textContent = expanded[item.hash] ? '\u25BE' : '\u25B8';
         });
-        hashCell.appendChild(toggle);
+        firstCell.appendChild(toggle);
       }
-      hashCell.appendChild(el('code', null, item.hash));
-      tr.appendChild(hashCell);
-      tr.appendChild(el('td', null, { md5: 'MD5', sha1: 'SHA-1', sha256: 'SHA-256' }[item.type] || item.type));
+      var shortHash = hashCell(item.hash);
+      while (shortHash.firstChild) {
+        firstCell.appendChild(shortHash.firstChild);
+      }
+      firstCell.dataset.col = 'hash';
+      tr.appendChild(firstCell);
+      tr.appendChild(cell('type', el('td', null, { md5: 'MD5', sha1: 'SHA-1', sha256: 'SHA-256' }[item.type] || item.type)));
       var verdictCell = el('td');
       var badge = el('span', 'verdict v-' + item.verdict, VERDICT_TEXT[item.verdict] || item.verdict);
       if (item.error) {
@@ -525,14 +920,53 @@
       if (item.stale) {
         verdictCell.appendChild(el('span', 'stale', item.refreshing ? 'stale, refreshing' : 'stale'));
       }
-      tr.appendChild(verdictCell);
-      tr.appendChild(el('td', 'num', item.status === 'done' ? item.malicious + '/' + item.total : ''));
-      tr.appendChild(el('td', null, item.label));
-      tr.appendChild(el('td', 'name', item.name));
-      tr.appendChild(el('td', null, item.fileType));
-      tr.appendChild(el('td', null, item.firstSeen ? item.firstSeen.slice(0, 10) : ''));
-      tr.appendChild(el('td', 'context', item.context));
-      var linkCell = el('td');
+      tr.appendChild(cell('verdict', verdictCell));
+      tr.appendChild(cell('detections', el('td', 'num', item.status === 'done' ? item.malicious + '/' + item.total : '')));
+      tr.appendChild(cell('label', el('td', null, item.label)));
+      tr.appendChild(cell('name', el('td', 'name', item.name)));
+      tr.appendChild(cell('fileType', el('td', null, item.fileType)));
+      tr.appendChild(cell('firstSeen', el('td', null, item.firstSeen ? item.firstSeen.slice(0, 10) : '')));
+      tr.appendChild(cell('context', el('td', 'context', item.context)));
+      tr.appendChild(cell('md5', hashCell(item.md5)));
+      tr.appendChild(cell('sha1', hashCell(item.sha1)));
+      tr.appendChild(cell('sha256', hashCell(item.sha256)));
+      var size = cell('size', el('td', 'right', formatBytes(item.size)));
+      if (item.size !== null && item.size !== undefined) {
+        size.title = formatNumber(item.size) + ' bytes';
+      }
+      tr.appendChild(size);
+      tr.appendChild(cell('timesSubmitted', el('td', 'right',
+        item.timesSubmitted === null || item.timesSubmitted === undefined ? '' : formatNumber(item.timesSubmitted))));
+      tr.appendChild(cell('lastAnalysis', el('td', 'age', withAge(item.lastAnalysis))));
+      tr.appendChild(cell('family', el('td', null, item.family)));
+      tr.appendChild(cell('category', el('td', null, item.category)));
+      var signer = cell('signer', el('td', null, item.signer));
+      if (item.signer && item.signerVerified !== null) {
+        signer.appendChild(el('span', 'muted', item.signerVerified ? ' (verified)' : ' (not verified)'));
+      }
+      tr.appendChild(signer);
+      tr.appendChild(cell('yaraRules', el('td', 'rules', (item.yaraRules || []).join(', '))));
+      tr.appendChild(cell('tags', el('td', 'tags', (item.tags || []).join(', '))));
+      engines.forEach(function (e) {
+        var result = null;
+        if (item.engines) {
+          Object.keys(item.engines).forEach(function (k) {
+            if (k.toLowerCase() === e.name.toLowerCase()) {
+              result = item.engines[k];
+            }
+          });
+        }
+        var td = cell('engine', el('td', 'engine' + (result ? ' flagged' : ''),
+          !item.engines ? '' : result ? result : '\u2013'));
+        if (item.engines && !result) {
+          td.title = e.name + ' did not flag it';
+        }
+        tr.appendChild(td);
+      });
+      if (item.gap) {
+        tr.classList.add('gap');
+      }
+      var linkCell = cell('vtUrl', el('td'));
       var link = el('a', null, 'open');
       link.href = item.vtUrl;
       link.rel = 'noopener noreferrer';
@@ -542,14 +976,20 @@
       return tr;
     }
 
+    function cell(key, td) {
+      td.dataset.col = key;
+      td.hidden = columns.hasOwnProperty(key) ? !columns[key] : false;
+      return td;
+    }
+
     function detailsRow(item) {
       var tr = el('tr', 'details');
       var td = el('td');
-      td.colSpan = 10;
+      td.colSpan = visibleColumns();
       tr.appendChild(td);
       var cached = detailsCache[item.hash];
       if (cached) {
-        fillDetails(td, cached);
+        fillDetails(td, cached, item);
       } else {
         td.textContent = 'Loading\u2026';
         fetch(api + '/items/' + encodeURIComponent(item.hash), { headers: { 'Accept': 'application/json' } })
@@ -561,7 +1001,7 @@
           })
           .then(function (details) {
             detailsCache[item.hash] = details;
-            fillDetails(td, details);
+            fillDetails(td, details, item);
           })
           .catch(function () {
             td.textContent = 'The details could not be loaded.';
@@ -570,7 +1010,58 @@
       return tr;
     }
 
-    function fillDetails(td, details) {
+    // Everything the answer told about the file, beyond the engines and names.
+    function fileFacts(item) {
+      var facts = el('div', 'facts');
+      facts.appendChild(el('h3', null, 'File'));
+      var dl = el('dl');
+      function fact(term, value, node) {
+        if ((value === null || value === undefined || value === '') && !node) {
+          return;
+        }
+        dl.appendChild(el('dt', null, term));
+        var dd = el('dd', null, node ? undefined : value);
+        if (node) {
+          dd.appendChild(node);
+        }
+        dl.appendChild(dd);
+      }
+      fact('MD5', item.md5);
+      fact('SHA-1', item.sha1);
+      fact('SHA-256', item.sha256);
+      fact('Size', item.size === null || item.size === undefined ? null
+        : formatBytes(item.size) + ' (' + formatNumber(item.size) + ' bytes)');
+      fact('Submitted', item.timesSubmitted === null || item.timesSubmitted === undefined ? null
+        : formatNumber(item.timesSubmitted) + ' times');
+      fact('First seen', item.firstSeen ? item.firstSeen.slice(0, 10) : null);
+      fact('Last analysis', item.lastAnalysis ? 'analysed ' + withAge(item.lastAnalysis) : null);
+      fact('Family', item.family);
+      fact('Category', item.category);
+      fact('Signer', item.signer ? item.signer + (item.signerVerified === true ? ' (verified)'
+        : item.signerVerified === false ? ' (not verified)' : '') : null);
+      fact('YARA rules', item.yaraRules && item.yaraRules.length ? item.yaraRules.join(', ') : null);
+      if (item.sigma) {
+        fact('Sigma', Object.keys(item.sigma).map(function (k) { return k + ' ' + item.sigma[k]; }).join(', '));
+      }
+      if (item.sandboxVerdicts && item.sandboxVerdicts.length) {
+        var ul = el('ul', 'sandboxes');
+        item.sandboxVerdicts.forEach(function (v) {
+          ul.appendChild(el('li', null, v.sandbox + ': ' + (v.category || '?')
+            + (v.malwareNames && v.malwareNames.length ? ' (' + v.malwareNames.join(', ') + ')' : '')));
+        });
+        fact('Sandboxes', null, ul);
+      }
+      fact('Tags', item.tags && item.tags.length ? item.tags.join(', ') : null);
+      if (item.engines) {
+        fact('My engines', Object.keys(item.engines).map(function (k) {
+          return k + ': ' + (item.engines[k] || 'not flagged');
+        }).join('; ') + (item.gap ? ' \u2014 none of them flags it' : ''));
+      }
+      facts.appendChild(dl);
+      return facts;
+    }
+
+    function fillDetails(td, details, item) {
       td.replaceChildren();
       var box = el('div', 'details-box');
       var engines = el('div');
@@ -601,6 +1092,7 @@
         });
         names.appendChild(nameList);
       }
+      box.appendChild(fileFacts(item));
       box.appendChild(engines);
       box.appendChild(names);
       td.appendChild(box);
@@ -610,7 +1102,8 @@
       var first = matched === 0 ? 0 : state.offset + 1;
       var last = Math.min(state.offset + state.limit, matched);
       caption.textContent = 'Rows ' + formatNumber(first) + '\u2013' + formatNumber(last) + ' of ' + formatNumber(matched)
-        + (state.verdict || state.q ? ' matching' : '');
+        + (state.verdict || state.q || FILTERS.some(function (f) { return f !== 'engines' && state[f]; })
+          ? ' matching' : '');
       pager.replaceChildren();
       var prev = el('button', 'secondary', '\u2190 Previous');
       prev.type = 'button';

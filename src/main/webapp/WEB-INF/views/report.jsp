@@ -1,5 +1,6 @@
 <%@ page contentType="text/html; charset=UTF-8" session="false" %>
 <%@ taglib prefix="c" uri="http://java.sun.com/jsp/jstl/core" %>
+<%@ taglib prefix="fn" uri="http://java.sun.com/jsp/jstl/functions" %>
 <c:set var="counts" value="${report.counts}"/>
 <c:set var="query" value="${report.query}"/>
 <c:set var="ctx" value="${pageContext.request.contextPath}"/>
@@ -24,7 +25,8 @@
       data-poll-seconds="${pollSeconds}"
       data-offset="${query.offset}" data-limit="${query.limit}"
       data-verdict="<c:out value='${query.verdictKey}'/>" data-q="<c:out value='${query.text}'/>"
-      data-sort="<c:out value='${query.sortKey}'/>" data-dir="${query.descending ? 'desc' : 'asc'}">
+      data-sort="<c:out value='${query.sortKey}'/>" data-dir="${query.descending ? 'desc' : 'asc'}"
+      data-filters="<c:out value='${query.filterQuery}'/>">
   <div class="title-row">
     <h1>Report</h1>
     <button type="button" id="copy-link" class="secondary" hidden>Copy link</button>
@@ -58,6 +60,8 @@
       <li><button type="button" class="counter v-not_found" data-verdict="not_found"><span class="icon" aria-hidden="true">?</span><span class="n" id="count-not-found"><c:out value="${counts.notFound}"/></span><span class="what">not on VirusTotal</span></button></li>
       <li><button type="button" class="counter v-error" data-verdict="error"><span class="icon" aria-hidden="true">&#x26A0;</span><span class="n" id="count-errors"><c:out value="${counts.errors}"/></span><span class="what">error</span></button></li>
       <li><button type="button" class="counter v-pending" data-verdict="pending"><span class="icon" aria-hidden="true">&#x2026;</span><span class="n" id="count-pending"><c:out value="${counts.pending}"/></span><span class="what">pending</span></button></li>
+      <li id="gap-item" ${counts.gap == null ? 'hidden' : ''}><button type="button" class="counter v-gap" id="gap-counter" aria-pressed="${query.filters.gap}"
+          title="Files that count as malicious and that none of the chosen engines flags"><span class="icon" aria-hidden="true">&#x25CC;</span><span class="n" id="count-gap"><c:out value="${counts.gap}"/></span><span class="what">missed by my engines</span></button></li>
     </ul>
     <svg id="chart" class="chart" viewBox="0 0 360 150" width="360" height="150" role="img"
          aria-label="Verdicts of the batch's distinct hashes"></svg>
@@ -77,6 +81,19 @@
         <input type="search" name="q" id="filter-q" value="<c:out value='${query.text}'/>" maxlength="200"
                placeholder="hash, label, name, file type, line" autocomplete="off">
       </label>
+      <label>Min. detections
+        <input type="number" name="minDetections" id="filter-min-detections" min="0" max="1000" step="1"
+               value="<c:out value='${query.filters.minDetections}'/>" placeholder="any">
+      </label>
+      <label>My engines
+        <input type="text" name="engines" id="filter-engines" maxlength="1100" autocomplete="off"
+               value="<c:out value='${query.enginesText}'/>" placeholder="Microsoft,CrowdStrike">
+      </label>
+      <label class="check"><input type="checkbox" name="gap" value="true" id="filter-gap" ${query.filters.gap ? 'checked' : ''}>
+        only what my engines miss</label>
+      <c:forEach var="f" items="${['family','category','yaraRule','fileType','signer','firstSeenYear']}">
+        <c:if test="${query.filters[f] != null}"><input type="hidden" name="${f}" value="<c:out value='${query.filters[f]}'/>"></c:if>
+      </c:forEach>
       <label>Rows per page
         <select name="limit" id="page-size">
           <c:forEach var="n" items="${[50, 100, 250, 1000]}">
@@ -88,10 +105,19 @@
       <c:if test="${query.sortKey != 'position'}"><input type="hidden" name="sort" value="<c:out value='${query.sortKey}'/>"></c:if>
       <c:if test="${query.descending}"><input type="hidden" name="dir" value="desc"></c:if>
       <button type="submit" id="apply-filters">Apply</button>
-      <p class="exports">Download every row:
-        <a id="export-csv" href="${api}?format=csv" download>CSV</a> ·
-        <a id="export-json" href="${api}?format=json" download>JSON</a></p>
+      <p class="exports">Download the rows the filters select:
+        <a id="export-csv" href="<c:out value='${api}?format=csv${empty query.filterQuery ? "" : "&"}${query.filterQuery}'/>" download>CSV</a> ·
+        <a id="export-json" href="<c:out value='${api}?format=json${empty query.filterQuery ? "" : "&"}${query.filterQuery}'/>" download>JSON</a></p>
     </form>
+    <div id="active-filters" class="active-filters" aria-live="polite"></div>
+    <details id="columns-chooser" class="columns-chooser">
+      <summary>Columns</summary>
+      <div id="columns-list" class="columns-list"></div>
+    </details>
+    <section id="facets" class="facets" aria-label="Facets" hidden>
+      <h2>In this batch</h2>
+      <div id="facet-lists" class="facet-lists"></div>
+    </section>
     <%-- Only when this page shows stale answers. --%>
     <c:set var="anyStale" value="false"/>
     <c:forEach var="item" items="${report.items}"><c:if test="${item.stale}"><c:set var="anyStale" value="true"/></c:if></c:forEach>
@@ -111,22 +137,36 @@
       <caption id="table-caption">Rows <c:out value="${report.matched == 0 ? 0 : query.offset + 1}"/>–<c:out value="${query.offset + report.items.size()}"/> of <c:out value="${report.matched}"/></caption>
       <thead>
       <tr>
-        <th scope="col" data-sort="hash">Hash</th>
-        <th scope="col" data-sort="type">Type</th>
-        <th scope="col" data-sort="verdict">Verdict</th>
-        <th scope="col" data-sort="detections" class="num">Detections</th>
-        <th scope="col" data-sort="label">Threat label</th>
-        <th scope="col" data-sort="name">Name</th>
-        <th scope="col" data-sort="fileType">File type</th>
-        <th scope="col" data-sort="firstSeen">First seen</th>
-        <th scope="col">Line</th>
-        <th scope="col">VirusTotal</th>
+        <th scope="col" data-col="hash" data-sort="hash">Hash</th>
+        <th scope="col" data-col="type" data-sort="type">Type</th>
+        <th scope="col" data-col="verdict" data-sort="verdict">Verdict</th>
+        <th scope="col" data-col="detections" data-sort="detections" class="num">Detections</th>
+        <th scope="col" data-col="label" data-sort="label">Threat label</th>
+        <th scope="col" data-col="name" data-sort="name">Name</th>
+        <th scope="col" data-col="fileType" data-sort="fileType">File type</th>
+        <th scope="col" data-col="firstSeen" data-sort="firstSeen">First seen</th>
+        <th scope="col" data-col="context">Line</th>
+        <th scope="col" data-col="md5" hidden>MD5</th>
+        <th scope="col" data-col="sha1" hidden>SHA-1</th>
+        <th scope="col" data-col="sha256" hidden>SHA-256</th>
+        <th scope="col" data-col="size" data-sort="size" class="right" hidden>Size</th>
+        <th scope="col" data-col="timesSubmitted" data-sort="timesSubmitted" class="right" hidden>Submitted</th>
+        <th scope="col" data-col="lastAnalysis" data-sort="lastAnalysis" hidden>Analysed</th>
+        <th scope="col" data-col="family" data-sort="family" hidden>Family</th>
+        <th scope="col" data-col="category" data-sort="category" hidden>Category</th>
+        <th scope="col" data-col="signer" data-sort="signer" hidden>Signer</th>
+        <th scope="col" data-col="yaraRules" hidden>YARA rules</th>
+        <th scope="col" data-col="tags" hidden>Tags</th>
+        <c:forEach var="engine" items="${report.engines}">
+        <th scope="col" data-col="engine" class="engine${engine.known ? '' : ' unknown'}" data-engine="<c:out value='${engine.name}'/>"><c:out value="${engine.name}"/><c:if test="${not engine.known}"> <span class="unknown-engine">(in no answer)</span></c:if></th>
+        </c:forEach>
+        <th scope="col" data-col="vtUrl">VirusTotal</th>
       </tr>
       </thead>
       <tbody id="rows">
       <c:forEach var="item" items="${report.items}">
         <tr class="item v-${item.verdict}" data-hash="${item.hash}">
-          <td class="hash"><code><c:out value="${item.hash}"/></code></td>
+          <td class="hash" data-col="hash"><code title="<c:out value='${item.hash}'/>"><c:out value="${fn:substring(item.hash, 0, 12)}"/>…</code></td>
           <td><c:out value="${item.typeLabel}"/></td>
           <td><span class="verdict v-${item.verdict}"><c:choose>
             <c:when test="${item.verdict == 'not_found'}">not on VirusTotal</c:when>
@@ -139,7 +179,21 @@
           <td><c:out value="${item.fileType}"/></td>
           <td><c:out value="${item.firstSeenDate}"/></td>
           <td class="context"><c:out value="${item.context}"/></td>
-          <td><a href="<c:out value='${item.vtUrl}'/>" rel="noopener noreferrer" target="_blank">open</a></td>
+          <td data-col="md5" hidden><c:if test="${item.md5 != null}"><code title="<c:out value='${item.md5}'/>"><c:out value="${fn:substring(item.md5, 0, 12)}"/>…</code></c:if></td>
+          <td data-col="sha1" hidden><c:if test="${item.sha1 != null}"><code title="<c:out value='${item.sha1}'/>"><c:out value="${fn:substring(item.sha1, 0, 12)}"/>…</code></c:if></td>
+          <td data-col="sha256" hidden><c:if test="${item.sha256 != null}"><code title="<c:out value='${item.sha256}'/>"><c:out value="${fn:substring(item.sha256, 0, 12)}"/>…</code></c:if></td>
+          <td data-col="size" class="right" hidden><c:out value="${item.size}"/></td>
+          <td data-col="timesSubmitted" class="right" hidden><c:out value="${item.timesSubmitted}"/></td>
+          <td data-col="lastAnalysis" hidden><c:out value="${item.lastAnalysis == null ? '' : fn:substring(item.lastAnalysis, 0, 10)}"/></td>
+          <td data-col="family" hidden><c:out value="${item.family}"/></td>
+          <td data-col="category" hidden><c:out value="${item.category}"/></td>
+          <td data-col="signer" hidden><c:out value="${item.signer}"/></td>
+          <td data-col="yaraRules" hidden><c:out value="${item.yaraRulesText}"/></td>
+          <td data-col="tags" hidden><c:out value="${item.tagsText}"/></td>
+          <c:forEach var="engine" items="${report.engines}">
+          <td data-col="engine" class="engine"><c:if test="${item.engines != null}"><c:out value="${item.engines[engine.name] == null ? '–' : item.engines[engine.name]}"/></c:if></td>
+          </c:forEach>
+          <td data-col="vtUrl"><a href="<c:out value='${item.vtUrl}'/>" rel="noopener noreferrer" target="_blank">open</a></td>
         </tr>
       </c:forEach>
       </tbody>
@@ -154,6 +208,12 @@
           <c:if test="${query.text != null}"><c:param name="q" value="${query.text}"/></c:if>
           <c:if test="${query.sortKey != 'position'}"><c:param name="sort" value="${query.sortKey}"/></c:if>
           <c:if test="${query.descending}"><c:param name="dir" value="desc"/></c:if>
+          <c:if test="${query.filters.minDetections != null}"><c:param name="minDetections" value="${query.filters.minDetections}"/></c:if>
+          <c:if test="${query.filters.gap}"><c:param name="gap" value="true"/></c:if>
+          <c:if test="${query.enginesParameter != null}"><c:param name="engines" value="${query.enginesParameter}"/></c:if>
+          <c:forEach var="f" items="${['family','category','yaraRule','fileType','signer','firstSeenYear']}">
+            <c:if test="${query.filters[f] != null}"><c:param name="${f}" value="${query.filters[f]}"/></c:if>
+          </c:forEach>
         </c:url>
         <a id="page-prev" class="button secondary" href="<c:out value='${prevUrl}'/>">&#x2190; Previous</a>
       </c:if>
@@ -165,6 +225,12 @@
           <c:if test="${query.text != null}"><c:param name="q" value="${query.text}"/></c:if>
           <c:if test="${query.sortKey != 'position'}"><c:param name="sort" value="${query.sortKey}"/></c:if>
           <c:if test="${query.descending}"><c:param name="dir" value="desc"/></c:if>
+          <c:if test="${query.filters.minDetections != null}"><c:param name="minDetections" value="${query.filters.minDetections}"/></c:if>
+          <c:if test="${query.filters.gap}"><c:param name="gap" value="true"/></c:if>
+          <c:if test="${query.enginesParameter != null}"><c:param name="engines" value="${query.enginesParameter}"/></c:if>
+          <c:forEach var="f" items="${['family','category','yaraRule','fileType','signer','firstSeenYear']}">
+            <c:if test="${query.filters[f] != null}"><c:param name="${f}" value="${query.filters[f]}"/></c:if>
+          </c:forEach>
         </c:url>
         <a id="page-next" class="button secondary" href="<c:out value='${nextUrl}'/>">Next &#x2192;</a>
       </c:if>

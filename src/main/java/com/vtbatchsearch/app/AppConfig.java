@@ -1,5 +1,6 @@
 package com.vtbatchsearch.app;
 
+import com.vtbatchsearch.batch.ItemQuery;
 import com.vtbatchsearch.lookup.HttpProxy;
 import com.vtbatchsearch.store.SqliteJournalMode;
 import java.net.URI;
@@ -41,7 +42,9 @@ public record AppConfig(
         SqliteJournalMode sqliteJournalMode,
         int vtRequestsPerHour,
         int vtRequestsPerMonth,
-        Optional<HttpProxy> vtProxy) {
+        Optional<HttpProxy> vtProxy,
+        int maliciousMinEngines,
+        List<String> myEngines) {
 
     public static final String DEFAULT_VT_BASE_URL = "https://www.virustotal.com/api/v3";
     /** Where the SQLite file lives on Azure App Service: /home is the share that survives restarts. */
@@ -100,12 +103,21 @@ public record AppConfig(
         int perHour = reader.integer("VT_REQUESTS_PER_HOUR", 0, 0, 1_000_000_000);
         int perMonth = reader.integer("VT_REQUESTS_PER_MONTH", 0, 0, 1_000_000_000);
         Optional<HttpProxy> proxy = reader.proxy(baseUrl);
+        int maliciousMinEngines = reader.integer("MALICIOUS_MIN_ENGINES", 1, 1, 1000);
+        List<String> myEngines = List.of();
+        try {
+            List<String> engines = ItemQuery.engineList(reader.value("MY_ENGINES"), "MY_ENGINES");
+            myEngines = engines == null ? List.of() : engines;
+        } catch (IllegalArgumentException e) {
+            reader.errors.add(e.getMessage());
+        }
         if (!reader.errors.isEmpty()) {
             throw new InvalidConfigException(reader.errors);
         }
         return new AppConfig(apiKey, baseUrl, perMinute, perDay, timeout, attempts, retryBase, workers,
                 cacheTtlDays, notFoundTtlHours, redis, dataDir, dbUrl, dbUser, dbPassword, maxUpload, maxHashes,
-                accessToken, batchesPerHour, newHashesPerDay, retentionDays, journalMode, perHour, perMonth, proxy);
+                accessToken, batchesPerHour, newHashesPerDay, retentionDays, journalMode, perHour, perMonth, proxy,
+                maliciousMinEngines, myEngines);
     }
 
     /** Azure App Service sets these in every app's environment. */
@@ -147,7 +159,8 @@ public record AppConfig(
                 + ", vtRequestsPerHour=" + (vtRequestsPerHour == 0 ? "0 (no limit of its own)" : vtRequestsPerHour)
                 + ", vtRequestsPerMonth=" + (vtRequestsPerMonth == 0 ? "0 (no limit of its own)" : vtRequestsPerMonth)
                 + ", vtProxy=" + vtProxy.map(p -> p.variable() + " " + p + (p.hasCredentials() ? " (with credentials)" : ""))
-                        .orElse("(none from the environment)") + "]";
+                        .orElse("(none from the environment)")
+                + ", maliciousMinEngines=" + maliciousMinEngines + ", myEngines=" + myEngines + "]";
     }
 
     static String withoutPassword(URI uri) {

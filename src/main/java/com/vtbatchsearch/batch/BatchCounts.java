@@ -15,6 +15,7 @@ public final class BatchCounts {
     private final int suspicious;
     private final int clean;
     private final int refreshing;
+    private final Integer gap;
 
     public BatchCounts(long found, int unique, int done, int pending, int notFound, int errors,
             int malicious, int suspicious, int clean) {
@@ -33,6 +34,26 @@ public final class BatchCounts {
         this.suspicious = suspicious;
         this.clean = clean;
         this.refreshing = refreshing;
+        this.gap = null;
+    }
+
+    private BatchCounts(BatchCounts counts, Integer gap) {
+        this.found = counts.found;
+        this.unique = counts.unique;
+        this.done = counts.done;
+        this.pending = counts.pending;
+        this.notFound = counts.notFound;
+        this.errors = counts.errors;
+        this.malicious = counts.malicious;
+        this.suspicious = counts.suspicious;
+        this.clean = counts.clean;
+        this.refreshing = counts.refreshing;
+        this.gap = gap;
+    }
+
+    /** These counts with the number of files that count as malicious and that none of the chosen engines flags. */
+    public BatchCounts withGap(Integer gap) {
+        return new BatchCounts(this, gap);
     }
 
     public long getFound() {
@@ -76,6 +97,14 @@ public final class BatchCounts {
     /** Stale answers being looked up again; counted in their verdicts, not in {@link #getPending()}. */
     public int getRefreshing() {
         return refreshing;
+    }
+
+    /**
+     * Files that count as malicious and that none of the chosen engines (MY_ENGINES, or the report's
+     * {@code engines=...}) flags; null when no engine is chosen.
+     */
+    public Integer getGap() {
+        return gap;
     }
 
     public int getPercentDone() {

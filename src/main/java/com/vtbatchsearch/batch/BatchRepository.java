@@ -1,5 +1,6 @@
 package com.vtbatchsearch.batch;
 
+import com.vtbatchsearch.lookup.AnswerFields;
 import com.vtbatchsearch.lookup.StoredAnswer;
 import com.vtbatchsearch.store.Database;
 import com.vtbatchsearch.store.StoreException;
@@ -10,6 +11,7 @@ import java.sql.SQLException;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -36,16 +38,32 @@ public final class BatchRepository {
     private final Database database;
     private final Freshness freshness;
     private final int exportChunk;
+    private final VerdictPolicy policy;
 
     public BatchRepository(Database database, Freshness freshness) {
         this(database, freshness, EXPORT_CHUNK);
     }
 
+    /** Under a verdict policy (MALICIOUS_MIN_ENGINES, MY_ENGINES) for counts, filters, sorts and items. */
+    public BatchRepository(Database database, Freshness freshness, VerdictPolicy policy) {
+        this(database, freshness, EXPORT_CHUNK, policy);
+    }
+
     /** With exports read {@code exportChunk} rows per query; tests use small chunks to cross many boundaries. */
     BatchRepository(Database database, Freshness freshness, int exportChunk) {
+        this(database, freshness, exportChunk, VerdictPolicy.DEFAULT);
+    }
+
+    BatchRepository(Database database, Freshness freshness, int exportChunk, VerdictPolicy policy) {
         this.database = database;
         this.freshness = freshness;
         this.exportChunk = exportChunk;
+        this.policy = policy;
+    }
+
+    /** The verdict policy this repository counts and filters by. */
+    public VerdictPolicy policy() {
+        return policy;
     }
 
     /**
@@ -313,20 +331,27 @@ public final class BatchRepository {
                           SUM(CASE WHEN l.status = 'pending' THEN 1 ELSE 0 END),
                           SUM(CASE WHEN l.status = 'not_found' THEN 1 ELSE 0 END),
                           SUM(CASE WHEN l.status = 'error' THEN 1 ELSE 0 END),
-                          SUM(CASE WHEN f.malicious > 0 THEN 1 ELSE 0 END),
-                          SUM(CASE WHEN f.malicious = 0 AND f.suspicious > 0 THEN 1 ELSE 0 END),
+                          SUM(CASE WHEN %s THEN 1 ELSE 0 END),
+                          SUM(CASE WHEN %s THEN 1 ELSE 0 END),
                           SUM(CASE WHEN f.malicious = 0 AND f.suspicious = 0 THEN 1 ELSE 0 END),
-                          SUM(l.refresh)
+                          SUM(l.refresh),
+                          SUM(CASE WHEN %s THEN 1 ELSE 0 END)
                         FROM batch_items i
                         JOIN lookups l ON l.hash = i.hash
                         LEFT JOIN files f ON l.status = 'done' AND f.sha256 = l.sha256
-                        WHERE i.batch_id = ?""")) {
-            s.setString(1, batch.getId());
+                        WHERE i.batch_id = ?""".formatted(policy.maliciousSql(), policy.suspiciousSql(),
+                        policy.myEngines().isEmpty() ? "1 = 0" : gapSql(policy.myEngines())))) {
+            int n = 1;
+            for (String engine : policy.myEngines()) {
+                s.setString(n++, enginePattern(engine));
+            }
+            s.setString(n, batch.getId());
             try (ResultSet r = s.executeQuery()) {
                 r.next();
                 int pending = r.getInt(1);
-                return new BatchCounts(batch.getFound(), batch.getUnique(), batch.getUnique() - pending, pending,
-                        r.getInt(2), r.getInt(3), r.getInt(4), r.getInt(5), r.getInt(6), r.getInt(7));
+                BatchCounts counts = new BatchCounts(batch.getFound(), batch.getUnique(), batch.getUnique() - pending,
+                        pending, r.getInt(2), r.getInt(3), r.getInt(4), r.getInt(5), r.getInt(6), r.getInt(7));
+                return policy.myEngines().isEmpty() ? counts : counts.withGap(r.getInt(8));
             }
         } catch (SQLException e) {
             throw new StoreException("cannot count batch " + batch.getId(), e);
@@ -355,12 +380,13 @@ public final class BatchRepository {
      *
      * @throws StoreException when a chunk cannot be read; the rows handed over before stay handed over
      */
-    public void forEachItem(String batchId, ItemQuery query, Consumer<BatchItem> consumer) {
+    public void forEachItem(String batchId, ItemQuery asked, Consumer<BatchItem> consumer) {
+        ItemQuery query = asked.withPolicy(policy);
         if (query.isPaged()) {
             List<Object> arguments = new ArrayList<>();
             String sql = pageSql(batchId, query, arguments);
             List<BatchItem> page = new ArrayList<>(query.limit());
-            read(batchId, sql, arguments, page);
+            read(batchId, query, sql, arguments, page);
             page.forEach(consumer);
             return;
         }
@@ -370,7 +396,7 @@ public final class BatchRepository {
             String sql = itemColumns(query) + FROM_ITEMS + where(batchId, query, arguments)
                     + after(query, after, arguments) + orderBy(query) + " LIMIT " + exportChunk;
             List<BatchItem> chunk = new ArrayList<>(exportChunk);
-            after = read(batchId, sql, arguments, chunk);
+            after = read(batchId, query, sql, arguments, chunk);
             chunk.forEach(consumer);
             if (chunk.size() < exportChunk) {
                 return;
@@ -396,7 +422,7 @@ public final class BatchRepository {
         if (cursor == null) {
             return "";
         }
-        String key = sortKey(query.sort());
+        String key = sortKey(query);
         if (key == null) {
             arguments.add(cursor.position());
             return query.descending() ? " AND i.position < ?" : " AND i.position > ?";
@@ -421,21 +447,25 @@ public final class BatchRepository {
      * Runs an item query and collects its rows into {@code into}, then gives the connection back;
      * answers where the last row stands, or null when there was none.
      */
-    private Cursor read(String batchId, String sql, List<Object> arguments, List<BatchItem> into) {
+    private Cursor read(String batchId, ItemQuery query, String sql, List<Object> arguments, List<BatchItem> into) {
         Cursor last = null;
         Instant now = Instant.now();
         try (Connection c = database.connection();
                 PreparedStatement s = c.prepareStatement(sql)) {
             bind(s, arguments);
+            Map<String, String> spelled = query.engines().isEmpty() ? Map.of() : knownEngines(c, query.engines());
             try (ResultSet r = s.executeQuery()) {
                 while (r.next()) {
                     BatchItem.Verdict verdict = r.getString(12) == null ? null : new BatchItem.Verdict(
                             r.getInt(5), r.getInt(6), r.getInt(7), r.getInt(8), r.getString(9), r.getString(10),
-                            r.getString(11), r.getString(12), instant(r, 13), instant(r, 14));
+                            r.getString(11), r.getString(12), instant(r, 13), instant(r, 14), r.getString(19),
+                            r.getString(20), tags(r.getString(21)), fields(r, 22));
                     into.add(new BatchItem(r.getString(1), HashType.valueOf(r.getString(2)), r.getString(3),
                             r.getString(4), verdict, isStale(r.getString(3), r.getLong(16), now), r.getInt(17) == 1,
-                            r.getString(18)));
-                    last = new Cursor(r.getObject(19), r.getLong(15));
+                            r.getString(18), query.policy(),
+                            verdict == null || query.engines().isEmpty() ? null
+                                    : engineResults(query.engines(), spelled, r.getString(32))));
+                    last = new Cursor(r.getObject(SORT_KEY_COLUMN), r.getLong(15));
                 }
             }
         } catch (SQLException e) {
@@ -444,8 +474,168 @@ public final class BatchRepository {
         return last;
     }
 
+    /**
+     * The chosen engines' results for a file from its {@code flagged_engines} (see {@link BatchItem#getEngines()}),
+     * keyed as VirusTotal spells each engine ({@code spelled}) or, for one no answer names, as it was asked for.
+     */
+    private static Map<String, String> engineResults(List<String> engines, Map<String, String> spelled,
+            String flaggedEngines) {
+        Map<String, String> byEngine = new java.util.HashMap<>();
+        AnswerFields.parseFlagged(flaggedEngines)
+                .forEach((engine, result) -> byEngine.put(engine.toLowerCase(java.util.Locale.ROOT), result));
+        Map<String, String> results = new java.util.LinkedHashMap<>();
+        for (String engine : engines) {
+            results.put(spelled.getOrDefault(engine, engine), byEngine.get(engine.toLowerCase(java.util.Locale.ROOT)));
+        }
+        return results;
+    }
+
+    /**
+     * Which of {@code engines} appear in some stored answer, each as VirusTotal spells it; the others (a
+     * typo, a product VirusTotal does not run) are missing from the answer's keys.
+     */
+    public Map<String, String> knownEngines(List<String> engines) {
+        if (engines.isEmpty()) {
+            return Map.of();
+        }
+        try (Connection c = database.connection()) {
+            return knownEngines(c, engines);
+        } catch (SQLException e) {
+            throw new StoreException("cannot read the engine names", e);
+        }
+    }
+
+    private static Map<String, String> knownEngines(Connection c, List<String> engines) throws SQLException {
+        Map<String, String> known = new java.util.HashMap<>();
+        try (PreparedStatement s = c.prepareStatement("SELECT engine FROM engine_names WHERE LOWER(engine) IN ("
+                + String.join(",", Collections.nCopies(engines.size(), "?")) + ")")) {
+            for (int n = 0; n < engines.size(); n++) {
+                s.setString(n + 1, engines.get(n).toLowerCase(java.util.Locale.ROOT));
+            }
+            try (ResultSet r = s.executeQuery()) {
+                while (r.next()) {
+                    known.put(r.getString(1).toLowerCase(java.util.Locale.ROOT), r.getString(1));
+                }
+            }
+        }
+        Map<String, String> answer = new java.util.LinkedHashMap<>();
+        for (String engine : engines) {
+            String name = known.get(engine.toLowerCase(java.util.Locale.ROOT));
+            if (name != null) {
+                answer.put(engine, name);
+            }
+        }
+        return answer;
+    }
+
+    /** The facets a report offers, each with the expression that gives its value of a found file. */
+    public enum Facet {
+        FAMILY("family", "f.threat_family", "family"), CATEGORY("category", "f.threat_category", "category"),
+        YARA_RULES("yaraRules", "y.rule", "yaraRule"), FILE_TYPE("fileType", "f.file_type", "fileType"),
+        SIGNER("signer", "f.signer", "signer"), FIRST_SEEN_YEAR("firstSeenYear", "f.first_seen_year", "firstSeenYear");
+
+        private final String key;
+        private final String column;
+        private final String parameter;
+
+        Facet(String key, String column, String parameter) {
+            this.key = key;
+            this.column = column;
+            this.parameter = parameter;
+        }
+
+        /** Its name in the facets' answer. */
+        public String key() {
+            return key;
+        }
+
+        /** The report's filter parameter that selects one of its values. */
+        public String parameter() {
+            return parameter;
+        }
+
+        public static Optional<Facet> parse(String key) {
+            for (Facet f : values()) {
+                if (f.key.equals(key)) {
+                    return Optional.of(f);
+                }
+            }
+            return Optional.empty();
+        }
+    }
+
+    /** One value of a facet and how many of the batch's files have it. */
+    public record FacetValue(String value, long count) {
+    }
+
+    /**
+     * The batch's top {@code limit} values of a facet with their counts, most frequent first (ties by value):
+     * one grouped statement over the batch's found files and the columns kept when their answers were
+     * stored, never the answers themselves.
+     */
+    public List<FacetValue> facet(String batchId, Facet facet, int limit) {
+        String join = facet == Facet.YARA_RULES ? " JOIN file_yara_rules y ON y.sha256 = f.sha256" : "";
+        String sql = "SELECT " + facet.column + ", COUNT(*) FROM batch_items i JOIN lookups l ON l.hash = i.hash"
+                + " JOIN files f ON l.status = 'done' AND f.sha256 = l.sha256" + join
+                + " WHERE i.batch_id = ? AND " + facet.column + " IS NOT NULL"
+                + " GROUP BY " + facet.column + " ORDER BY COUNT(*) DESC, " + facet.column + " LIMIT " + limit;
+        List<FacetValue> values = new ArrayList<>();
+        try (Connection c = database.connection();
+                PreparedStatement s = c.prepareStatement(sql)) {
+            s.setString(1, batchId);
+            try (ResultSet r = s.executeQuery()) {
+                while (r.next()) {
+                    values.add(new FacetValue(r.getString(1), r.getLong(2)));
+                }
+            }
+        } catch (SQLException e) {
+            throw new StoreException("cannot read the " + facet.key + " facet of batch " + batchId, e);
+        }
+        return values;
+    }
+
+    /**
+     * The batch's top {@code limit} values of every facet, in {@link Facet} order: the five that are columns
+     * of {@code files} from one statement grouped by all five at once (one walk of the batch instead of
+     * five; the distinct combinations are summed per facet here), the YARA rules from one more.
+     */
+    public Map<String, List<FacetValue>> facets(String batchId, int limit) {
+        List<Facet> columns = List.of(Facet.FAMILY, Facet.CATEGORY, Facet.FILE_TYPE, Facet.SIGNER, Facet.FIRST_SEEN_YEAR);
+        List<Map<String, Long>> sums = new ArrayList<>();
+        columns.forEach(f -> sums.add(new java.util.HashMap<>()));
+        String list = String.join(", ", columns.stream().map(f -> f.column).toList());
+        try (Connection c = database.connection();
+                PreparedStatement s = c.prepareStatement("SELECT " + list + ", COUNT(*) FROM batch_items i"
+                        + " JOIN lookups l ON l.hash = i.hash JOIN files f ON l.status = 'done' AND f.sha256 = l.sha256"
+                        + " WHERE i.batch_id = ? GROUP BY " + list)) {
+            s.setString(1, batchId);
+            try (ResultSet r = s.executeQuery()) {
+                while (r.next()) {
+                    long count = r.getLong(columns.size() + 1);
+                    for (int n = 0; n < columns.size(); n++) {
+                        String value = r.getString(n + 1);
+                        if (value != null) {
+                            sums.get(n).merge(value, count, Long::sum);
+                        }
+                    }
+                }
+            }
+        } catch (SQLException e) {
+            throw new StoreException("cannot read the facets of batch " + batchId, e);
+        }
+        Map<String, List<FacetValue>> facets = new LinkedHashMap<>();
+        for (Facet facet : Facet.values()) {
+            int n = columns.indexOf(facet);
+            facets.put(facet.key, n < 0 ? facet(batchId, facet, limit) : sums.get(n).entrySet().stream()
+                    .sorted(Map.Entry.<String, Long>comparingByValue().reversed().thenComparing(Map.Entry.comparingByKey()))
+                    .limit(limit).map(e -> new FacetValue(e.getKey(), e.getValue())).toList());
+        }
+        return facets;
+    }
+
     /** How many items of the batch match the query's filters (its sort and page aside). */
-    public int countItems(String batchId, ItemQuery query) {
+    public int countItems(String batchId, ItemQuery asked) {
+        ItemQuery query = asked.withPolicy(policy);
         List<Object> arguments = new ArrayList<>();
         String sql = "SELECT COUNT(*)" + FROM_ITEMS + where(batchId, query, arguments);
         try (Connection c = database.connection();
@@ -490,11 +680,43 @@ public final class BatchRepository {
     private static final String ITEM_COLUMNS = """
             SELECT i.hash, i.hash_type, l.status, l.error,
                    f.malicious, f.suspicious, f.undetected, f.harmless, f.label, f.name, f.file_type,
-                   f.sha256, f.first_seen, f.last_analysis, i.position, l.updated_at, l.refresh, i.context""";
+                   f.sha256, f.first_seen, f.last_analysis, i.position, l.updated_at, l.refresh, i.context,
+                   f.md5, f.sha1, f.tags, f.file_size, f.times_submitted, f.threat_family, f.threat_category,
+                   f.signer, f.signer_verified, f.yara_rules, f.sigma, f.sandbox_verdicts, f.first_seen_year,
+                   f.flagged_engines""";
+
+    /** Where {@link #itemColumns} puts the sort key: after {@link #ITEM_COLUMNS}. */
+    private static final int SORT_KEY_COLUMN = 33;
+
+    private static final com.fasterxml.jackson.core.type.TypeReference<List<String>> STRINGS =
+            new com.fasterxml.jackson.core.type.TypeReference<>() { };
+    private static final com.fasterxml.jackson.core.type.TypeReference<Map<String, Integer>> COUNTS =
+            new com.fasterxml.jackson.core.type.TypeReference<>() { };
+    private static final com.fasterxml.jackson.core.type.TypeReference<List<AnswerFields.SandboxVerdict>> SANDBOXES =
+            new com.fasterxml.jackson.core.type.TypeReference<>() { };
+
+    /** The tags column: comma-separated, empty when none. */
+    private static List<String> tags(String stored) {
+        return stored == null || stored.isBlank() ? List.of()
+                : java.util.Arrays.stream(stored.split(",")).map(String::strip).filter(t -> !t.isEmpty()).toList();
+    }
+
+    /** The answer fields of a row, from column {@code from} on (file_size ... first_seen_year). */
+    private static AnswerFields fields(ResultSet r, int from) throws SQLException {
+        Long size = r.getObject(from) == null ? null : r.getLong(from);
+        Long submitted = r.getObject(from + 1) == null ? null : r.getLong(from + 1);
+        Boolean verified = r.getObject(from + 5) == null ? null : r.getInt(from + 5) == 1;
+        Integer year = r.getObject(from + 9) == null ? null : r.getInt(from + 9);
+        List<String> rules = AnswerFields.fromJson(r.getString(from + 6), STRINGS);
+        List<AnswerFields.SandboxVerdict> sandboxes = AnswerFields.fromJson(r.getString(from + 8), SANDBOXES);
+        return new AnswerFields(size, submitted, r.getString(from + 2), r.getString(from + 3), r.getString(from + 4),
+                verified, rules == null ? List.of() : rules, AnswerFields.fromJson(r.getString(from + 7), COUNTS),
+                sandboxes == null ? List.of() : sandboxes, year, Map.of(), java.util.Set.of());
+    }
 
     /** The item columns and, last, the query's sort key, where the next chunk of an export starts. */
     private static String itemColumns(ItemQuery query) {
-        String key = sortKey(query.sort());
+        String key = sortKey(query);
         return ITEM_COLUMNS + ", " + (key == null ? "i.position" : key);
     }
 
@@ -505,10 +727,10 @@ public final class BatchRepository {
             LEFT JOIN files f ON l.status = 'done' AND f.sha256 = l.sha256
             WHERE i.batch_id = ?""";
 
-    /** Rank of each verdict when sorting by it: the worst first when ascending. */
+    /** Rank of each verdict when sorting by it: the worst first when ascending (%s: the policy's malicious). */
     private static final String VERDICT_RANK = """
-            CASE WHEN l.status = 'done' AND f.malicious > 0 THEN 0
-                 WHEN l.status = 'done' AND f.suspicious > 0 THEN 1
+            CASE WHEN l.status = 'done' AND %s THEN 0
+                 WHEN l.status = 'done' AND (f.malicious > 0 OR f.suspicious > 0) THEN 1
                  WHEN l.status = 'done' THEN 2
                  WHEN l.status = 'not_found' THEN 3
                  WHEN l.status = 'error' THEN 4
@@ -519,8 +741,8 @@ public final class BatchRepository {
         StringBuilder sql = new StringBuilder();
         if (query.verdict() != null) {
             sql.append(switch (query.verdict()) {
-                case MALICIOUS -> " AND l.status = 'done' AND f.malicious > 0";
-                case SUSPICIOUS -> " AND l.status = 'done' AND f.malicious = 0 AND f.suspicious > 0";
+                case MALICIOUS -> " AND l.status = 'done' AND " + query.policy().maliciousSql();
+                case SUSPICIOUS -> " AND l.status = 'done' AND " + query.policy().suspiciousSql();
                 case CLEAN -> " AND l.status = 'done' AND f.malicious = 0 AND f.suspicious = 0";
                 case NOT_FOUND -> " AND l.status = 'not_found'";
                 case ERROR -> " AND l.status = 'error'";
@@ -538,13 +760,73 @@ public final class BatchRepository {
                 arguments.add(pattern);
             }
         }
+        filters(query, sql, arguments);
         return sql.toString();
+    }
+
+    /** The filters beyond verdict and text (see {@link ItemQuery.Filters}). */
+    private static void filters(ItemQuery query, StringBuilder sql, List<Object> arguments) {
+        ItemQuery.Filters filters = query.filters();
+        if (filters.minDetections() != null) {
+            sql.append(" AND l.status = 'done' AND f.malicious >= ?");
+            arguments.add(filters.minDetections());
+        }
+        if (filters.gap()) {
+            sql.append(" AND l.status = 'done' AND ").append(query.engines().isEmpty()
+                    ? query.policy().maliciousSql() : gapSql(query.engines(), query.policy()));
+            for (String engine : query.engines()) {
+                arguments.add(enginePattern(engine));
+            }
+        }
+        equalsIgnoringCase(sql, arguments, "f.threat_family", filters.family());
+        equalsIgnoringCase(sql, arguments, "f.threat_category", filters.category());
+        equalsIgnoringCase(sql, arguments, "f.file_type", filters.fileType());
+        equalsIgnoringCase(sql, arguments, "f.signer", filters.signer());
+        if (filters.yaraRule() != null) {
+            // The side table's primary key (sha256, rule) answers it for each file.
+            sql.append(" AND l.status = 'done' AND EXISTS (SELECT 1 FROM file_yara_rules y"
+                    + " WHERE y.sha256 = f.sha256 AND y.rule = ?)");
+            arguments.add(filters.yaraRule());
+        }
+        if (filters.firstSeenYear() != null) {
+            sql.append(" AND l.status = 'done' AND f.first_seen_year = ?");
+            arguments.add(filters.firstSeenYear());
+        }
+    }
+
+    private static void equalsIgnoringCase(StringBuilder sql, List<Object> arguments, String column, String value) {
+        if (value != null) {
+            sql.append(" AND l.status = 'done' AND LOWER(").append(column).append(") = ?");
+            arguments.add(value.toLowerCase(java.util.Locale.ROOT));
+        }
+    }
+
+    /**
+     * SQL true for a found file that counts as malicious and that none of {@code engines} (one {@code ?}
+     * each, bound to {@link #enginePattern}) flags: the engines that flagged each file are kept with it in
+     * {@code files.flagged_engines}, so this reads no other row.
+     */
+    private static String gapSql(List<String> engines, VerdictPolicy policy) {
+        return "(" + policy.maliciousSql() + " AND (f.flagged_engines IS NULL OR NOT ("
+                + String.join(" OR ", Collections.nCopies(engines.size(), "LOWER(f.flagged_engines) LIKE ? ESCAPE '\\'"))
+                + ")))";
+    }
+
+    /** The LIKE pattern that finds an engine in {@code files.flagged_engines}, ignoring case. */
+    static String enginePattern(String engine) {
+        String name = engine.toLowerCase(java.util.Locale.ROOT).replace("\\", "\\\\").replace("%", "\\%")
+                .replace("_", "\\_");
+        return "%" + AnswerFields.ENGINE_START + name + AnswerFields.ENGINE_RESULT + "%";
+    }
+
+    private String gapSql(List<String> engines) {
+        return gapSql(engines, policy);
     }
 
     private static String orderBy(ItemQuery query) {
         String direction = query.descending() ? " DESC" : " ASC";
         // Empty values sort last either way; upload order breaks ties so pages never overlap.
-        String column = sortKey(query.sort());
+        String column = sortKey(query);
         if (column == null) {
             return " ORDER BY i.position" + direction;
         }
@@ -557,17 +839,23 @@ public final class BatchRepository {
     }
 
     /** The expression a sort orders by before upload order; null for upload order itself. */
-    private static String sortKey(ItemQuery.Sort sort) {
-        return switch (sort) {
+    private static String sortKey(ItemQuery query) {
+        return switch (query.sort()) {
             case POSITION -> null;
             case HASH -> "i.hash";
             case TYPE -> "LENGTH(i.hash)";
-            case VERDICT -> VERDICT_RANK;
+            case VERDICT -> VERDICT_RANK.formatted(query.policy().maliciousSql());
             case DETECTIONS -> "f.malicious";
             case LABEL -> "LOWER(f.label)";
             case NAME -> "LOWER(f.name)";
             case FILE_TYPE -> "LOWER(f.file_type)";
             case FIRST_SEEN -> "f.first_seen";
+            case LAST_ANALYSIS -> "f.last_analysis";
+            case SIZE -> "f.file_size";
+            case TIMES_SUBMITTED -> "f.times_submitted";
+            case FAMILY -> "LOWER(f.threat_family)";
+            case CATEGORY -> "LOWER(f.threat_category)";
+            case SIGNER -> "LOWER(f.signer)";
         };
     }
 

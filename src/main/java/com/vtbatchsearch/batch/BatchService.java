@@ -26,6 +26,7 @@ public final class BatchService {
     private final RateLimiter limiter;
     private final Clock clock;
     private final SharedCounts shared;
+    private final FacetCache facetCache;
 
     /** @param limiter null when no API key is configured (nothing is looked up, no estimate) */
     public BatchService(BatchRepository batches, LookupQueue queue, RateLimiter limiter, Clock clock) {
@@ -40,6 +41,7 @@ public final class BatchService {
         this.limiter = limiter;
         this.clock = clock;
         this.shared = new SharedCounts(batches, nanos);
+        this.facetCache = new FacetCache(nanos);
     }
 
     /** What a new batch holds. */
@@ -57,6 +59,7 @@ public final class BatchService {
         private final int matched;
         private final List<BatchItem> items;
         private final Progress progress;
+        private List<EngineColumn> engines = List.of();
 
         Report(Batch batch, BatchCounts counts, ItemQuery query, int matched, List<BatchItem> items,
                 Progress progress) {
@@ -111,6 +114,74 @@ public final class BatchService {
         public boolean isPending() {
             return counts.getPending() > 0;
         }
+
+        /** The engines chosen for this report (MY_ENGINES or {@code engines=...}), each said to be known or not. */
+        public List<EngineColumn> getEngines() {
+            return engines;
+        }
+    }
+
+    /**
+     * An engine chosen for a report: {@code known} when some stored answer names it (then {@code name} is
+     * VirusTotal's spelling), otherwise it appears in no answer (a typo, or a product VirusTotal does not run).
+     */
+    public record EngineColumn(String name, boolean known) {
+        public String getName() {
+            return name;
+        }
+
+        public boolean isKnown() {
+            return known;
+        }
+    }
+
+    /** Top values per facet. */
+    public static final int FACET_LIMIT = 20;
+
+    /**
+     * The batch's top {@link #FACET_LIMIT} values with their counts of each facet asked for, in the order
+     * asked; empty for an unknown batch. Shared for a while per batch like the counts, so a 100,000-hash
+     * report's facets cost one grouped statement each per interval.
+     */
+    public Optional<java.util.Map<String, List<BatchRepository.FacetValue>>> facets(String id,
+            List<BatchRepository.Facet> asked) {
+        return find(id).map(batch -> {
+            java.util.Map<String, List<BatchRepository.FacetValue>> all = facetCache.get(batch,
+                    () -> batches.facets(batch.getId(), FACET_LIMIT));
+            java.util.Map<String, List<BatchRepository.FacetValue>> answer = new java.util.LinkedHashMap<>();
+            for (BatchRepository.Facet f : asked) {
+                answer.put(f.key(), all.get(f.key()));
+            }
+            return answer;
+        });
+    }
+
+    /** The chosen engines of a query (MY_ENGINES unless it chose others), each known or not. */
+    public List<EngineColumn> engineColumns(ItemQuery asked) {
+        ItemQuery query = asked.withPolicy(batches.policy());
+        if (query.engines().isEmpty()) {
+            return List.of();
+        }
+        java.util.Map<String, String> known = batches.knownEngines(query.engines());
+        return query.engines().stream()
+                .map(e -> known.containsKey(e) ? new EngineColumn(known.get(e), true) : new EngineColumn(e, false))
+                .toList();
+    }
+
+    /**
+     * The counts with the gap of the query's engines: the shared count has MY_ENGINES' gap; a report that
+     * chose other engines counts its own.
+     */
+    private BatchCounts withGap(Batch batch, BatchCounts counts, ItemQuery query) {
+        if (query.engines().isEmpty()) {
+            return counts.withGap(null);
+        }
+        if (query.engines().equals(batches.policy().myEngines())) {
+            return counts;
+        }
+        ItemQuery gap = new ItemQuery(null, null, ItemQuery.Sort.POSITION, false, 0, 0,
+                new ItemQuery.Filters(null, true, query.engines(), null, null, null, null, null, null), null);
+        return counts.withGap(batches.countItems(batch.getId(), gap));
     }
 
     public Submitted submit(ExtractedHashes hashes) {
@@ -194,14 +265,18 @@ public final class BatchService {
     }
 
     /** The report of a batch with the items {@code query} selects; empty for an id that is malformed or unknown. */
-    public Optional<Report> report(String id, ItemQuery query) {
+    public Optional<Report> report(String id, ItemQuery asked) {
+        ItemQuery query = asked.withPolicy(batches.policy());
         return find(id).map(batch -> {
-            BatchCounts counts = shared.counts(batch);
+            BatchCounts counts = withGap(batch, shared.counts(batch), query);
             List<BatchItem> items = batches.items(batch.getId(), query);
             // Unfiltered, every distinct hash matches: no need to count them again.
-            int matched = query.text() == null ? matched(counts, query)
+            int matched = query.countedByVerdict() ? matched(counts, query)
                     : query.isPaged() ? batches.countItems(batch.getId(), query) : items.size();
-            return new Report(batch, counts, query, matched, items, progress(batch.getId(), counts.getPending()));
+            Report report = new Report(batch, counts, query, matched, items, progress(batch.getId(),
+                    counts.getPending()));
+            report.engines = engineColumns(query);
+            return report;
         });
     }
 
@@ -227,11 +302,15 @@ public final class BatchService {
      * The report of a batch without its items, which the caller reads through {@link #export}; empty for
      * an id that is malformed or unknown.
      */
-    public Optional<Report> summary(String id, ItemQuery query) {
+    public Optional<Report> summary(String id, ItemQuery asked) {
+        ItemQuery query = asked.withPolicy(batches.policy());
         return find(id).map(batch -> {
-            BatchCounts counts = shared.counts(batch);
-            int matched = query.text() == null ? matched(counts, query) : batches.countItems(batch.getId(), query);
-            return new Report(batch, counts, query, matched, List.of(), progress(batch.getId(), counts.getPending()));
+            BatchCounts counts = withGap(batch, shared.counts(batch), query);
+            int matched = query.countedByVerdict() ? matched(counts, query) : batches.countItems(batch.getId(), query);
+            Report report = new Report(batch, counts, query, matched, List.of(), progress(batch.getId(),
+                    counts.getPending()));
+            report.engines = engineColumns(query);
+            return report;
         });
     }
 
@@ -265,6 +344,7 @@ public final class BatchService {
         boolean deleted = find(id).isPresent() && batches.delete(id);
         if (deleted) {
             shared.forget(id);
+            facetCache.forget(id);
             LOG.info(() -> "batch " + id + " deleted");
         }
         return deleted;

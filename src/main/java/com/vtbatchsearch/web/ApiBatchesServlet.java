@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.ObjectWriter;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.vtbatchsearch.batch.BatchCounts;
 import com.vtbatchsearch.batch.BatchItem;
+import com.vtbatchsearch.batch.BatchRepository;
 import com.vtbatchsearch.batch.BatchService;
 import com.vtbatchsearch.batch.ExtractedHashes;
 import com.vtbatchsearch.batch.FileDetails;
@@ -57,7 +58,8 @@ public final class ApiBatchesServlet extends HttpServlet {
     /** A batch as GET answers it; {@code offset} and {@code limit} only when a page was asked for. */
     public record BatchJson(String id, String createdAt, String status, BatchCounts counts, Long etaSeconds,
             Progress progress, int matched, @JsonInclude(JsonInclude.Include.NON_NULL) Integer offset,
-            @JsonInclude(JsonInclude.Include.NON_NULL) Integer limit, List<BatchItem> items) {
+            @JsonInclude(JsonInclude.Include.NON_NULL) Integer limit, List<BatchService.EngineColumn> engines,
+            List<BatchItem> items) {
     }
 
     @Override
@@ -129,6 +131,11 @@ public final class ApiBatchesServlet extends HttpServlet {
             getDetails(details.group(1), details.group(2), response);
             return;
         }
+        String[] segments = PathIds.segments(request.getPathInfo());
+        if (segments.length == 2 && "facets".equals(segments[1])) {
+            getFacets(segments[0], request, response);
+            return;
+        }
         String id = PathIds.single(request.getPathInfo());
         if (batches.find(id).isEmpty()) {
             Views.jsonError(response, json, HttpServletResponse.SC_NOT_FOUND, "No such batch.");
@@ -167,7 +174,7 @@ public final class ApiBatchesServlet extends HttpServlet {
         Views.json(response, json, HttpServletResponse.SC_OK, new BatchJson(r.getBatch().getId(),
                 r.getBatch().getCreatedAt().toString(), r.isPending() ? "pending" : "done", r.getCounts(),
                 r.getEtaSeconds(), r.getProgress(), r.getMatched(), query.isPaged() ? query.offset() : null,
-                query.isPaged() ? query.limit() : null, r.getItems()));
+                query.isPaged() ? query.limit() : null, r.getEngines(), r.getItems()));
     }
 
     /**
@@ -210,6 +217,9 @@ public final class ApiBatchesServlet extends HttpServlet {
         json.writerFor(Progress.class).without(SerializationFeature.FLUSH_AFTER_WRITE_VALUE)
                 .writeValue(out, r.getProgress());
         out.writeNumberField("matched", r.getMatched());
+        out.writeFieldName("engines");
+        json.writerFor(new com.fasterxml.jackson.core.type.TypeReference<List<BatchService.EngineColumn>>() { })
+                .without(SerializationFeature.FLUSH_AFTER_WRITE_VALUE).writeValue(out, r.getEngines());
         out.writeArrayFieldStart("items");
         if (!exportOrCut(id, query, response, item -> {
             try {
@@ -223,6 +233,37 @@ public final class ApiBatchesServlet extends HttpServlet {
         out.writeEndArray();
         out.writeEndObject();
         out.close();
+    }
+
+    /**
+     * {@code GET /api/batches/{id}/facets[?facet=family,yaraRules]}: the batch's top values with their counts
+     * of each facet (all by default), each value a filter of the report ({@code family=...}).
+     */
+    private void getFacets(String id, HttpServletRequest request, HttpServletResponse response) throws IOException {
+        List<BatchRepository.Facet> asked = new java.util.ArrayList<>();
+        String names = request.getParameter("facet");
+        if (names == null || names.isBlank()) {
+            asked.addAll(List.of(BatchRepository.Facet.values()));
+        } else {
+            for (String name : names.split(",")) {
+                Optional<BatchRepository.Facet> facet = BatchRepository.Facet.parse(name.strip());
+                if (facet.isEmpty()) {
+                    Views.jsonError(response, json, HttpServletResponse.SC_BAD_REQUEST,
+                            "facet must be one of family, category, yaraRules, fileType, signer, firstSeenYear");
+                    return;
+                }
+                if (!asked.contains(facet.get())) {
+                    asked.add(facet.get());
+                }
+            }
+        }
+        Optional<java.util.Map<String, List<BatchRepository.FacetValue>>> facets = batches.facets(id, asked);
+        if (facets.isEmpty()) {
+            Views.jsonError(response, json, HttpServletResponse.SC_NOT_FOUND, "No such batch.");
+            return;
+        }
+        response.setHeader("Cache-Control", "no-store");
+        Views.json(response, json, HttpServletResponse.SC_OK, facets.get());
     }
 
     private void getDetails(String id, String hash, HttpServletResponse response) throws IOException {
@@ -242,7 +283,7 @@ public final class ApiBatchesServlet extends HttpServlet {
         response.setCharacterEncoding("UTF-8");
         response.setHeader("Cache-Control", "no-store");
         attachment(response, id, "csv");
-        ItemCsvWriter csv = new ItemCsvWriter(response.getWriter());
+        ItemCsvWriter csv = new ItemCsvWriter(response.getWriter(), batches.engineColumns(query));
         if (exportOrCut(id, query, response, csv::write)) {
             csv.close();
         }

@@ -383,4 +383,29 @@ class AppConfigTest {
         assertTrue(e.getMessage().contains("SQLITE_JOURNAL_MODE must be one of [WAL, DELETE], got '" + value + "'"),
                 e.getMessage());
     }
+
+    @Test
+    void theVerdictPolicyHasDefaultsAndIsRead() {
+        AppConfig defaults = AppConfig.from(Map.of());
+        assertEquals(1, defaults.maliciousMinEngines());
+        assertEquals(java.util.List.of(), defaults.myEngines());
+        AppConfig set = AppConfig.from(Map.of("MALICIOUS_MIN_ENGINES", "5",
+                "MY_ENGINES", " Microsoft, CrowdStrike ,SentinelOne,,ESET-NOD32, microsoft"));
+        assertEquals(5, set.maliciousMinEngines());
+        assertEquals(java.util.List.of("Microsoft", "CrowdStrike", "SentinelOne", "ESET-NOD32"), set.myEngines());
+        assertTrue(set.toString().contains("maliciousMinEngines=5"));
+    }
+
+    @Test
+    void aBadVerdictPolicyStopsTheStartNamingTheSetting() {
+        for (String bad : new String[] {"0", "-1", "abc", "1001"}) {
+            InvalidConfigException e = invalid(Map.of("MALICIOUS_MIN_ENGINES", bad));
+            assertTrue(e.getMessage().contains("MALICIOUS_MIN_ENGINES"), e.getMessage());
+        }
+        for (String bad : new String[] {"Microsoft;DROP", "<script>", java.util.stream.IntStream.range(0, 21).mapToObj(n -> "e" + n)
+                .collect(java.util.stream.Collectors.joining(","))}) {
+            InvalidConfigException e = invalid(Map.of("MY_ENGINES", bad));
+            assertTrue(e.getMessage().contains("MY_ENGINES"), e.getMessage());
+        }
+    }
 }

@@ -58,4 +58,35 @@ class ItemQueryTest {
             assertTrue(e.getMessage().startsWith(bad[0]), e.getMessage());
         }
     }
+
+    @Test
+    void readsTheAnswerFieldFiltersAndWritesThemBackForLinks() {
+        ItemQuery query = ItemQuery.fromParameters(params("minDetections", "5", "gap", "true", "engines",
+                " Microsoft, ESET-NOD32 ,microsoft", "family", " emotet ", "category", "trojan", "yaraRule",
+                "SUSP_X", "fileType", "Win32 EXE", "signer", "Microsoft Windows", "firstSeenYear", "2019"), false);
+        ItemQuery.Filters f = query.filters();
+        assertEquals(5, f.minDetections());
+        assertTrue(f.gap());
+        assertEquals(java.util.List.of("Microsoft", "ESET-NOD32"), f.engines(), "trimmed, each once");
+        assertEquals("emotet", f.family());
+        assertEquals(2019, f.firstSeenYear());
+        String[] pairs = java.util.Arrays.stream(query.getFilterQuery().split("[&=]"))
+                .map(p -> java.net.URLDecoder.decode(p, java.nio.charset.StandardCharsets.UTF_8)).toArray(String[]::new);
+        assertEquals(query, ItemQuery.fromParameters(params(pairs), false), "the links keep every filter");
+        assertEquals(ItemQuery.Filters.NONE, ItemQuery.fromParameters(params("gap", "false", "family", " "), false)
+                .filters());
+        assertTrue(ItemQuery.fromParameters(params(), false).countedByVerdict());
+        assertFalse(ItemQuery.fromParameters(params("yaraRule", "x"), false).countedByVerdict());
+    }
+
+    @Test
+    void rejectsAnswerFieldFiltersItDoesNotKnowNamingTheParameter() {
+        for (String[] bad : new String[][] {{"minDetections", "abc"}, {"minDetections", "1001"}, {"gap", "yes"},
+            {"engines", "Microsoft;DROP TABLE files"}, {"engines", "<b>"}, {"firstSeenYear", "19"},
+            {"family", "x".repeat(201)}, {"yaraRule", "y".repeat(201)}, {"sort", "raw_gzip"}}) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> ItemQuery.fromParameters(params(bad[0], bad[1]), false), bad[0]);
+            assertTrue(e.getMessage().startsWith(bad[0]), e.getMessage());
+        }
+    }
 }

@@ -74,4 +74,22 @@ class ReportQueryPlanTest {
             assertTrue(plan.contains("batch_items_batch_hash"), plan);
         }
     }
+
+    /**
+     * The filters on what an answer holds read the columns and side table kept when it was stored: a YARA
+     * rule is one primary-key search per file in the page's walk, never a scan of the side table, the gap
+     * reads the file's row only, and the stored answers are not read at all.
+     */
+    @Test
+    void answerFieldFiltersSearchTheSideTablesByFile() throws Exception {
+        String plan = plan(Map.of("yaraRule", new String[] {"malw_eicar"}, "gap", new String[] {"true"},
+                "engines", new String[] {"Microsoft,CrowdStrike"}, "family", new String[] {"emotet"},
+                "minDetections", new String[] {"5"}));
+        assertFalse(plan.contains("TEMP B-TREE"), plan);
+        assertFalse(plan.contains("SCAN y"), plan);
+        assertTrue(plan.contains("SEARCH y USING") && plan.contains("file_yara_rules"), plan);
+        List<Object> arguments = new ArrayList<>();
+        assertFalse(BatchRepository.pageSql(BATCH, ItemQuery.fromParameters(Map.of("yaraRule",
+                new String[] {"x"}), true), arguments).contains("raw_"), "no stored answer is read");
+    }
 }

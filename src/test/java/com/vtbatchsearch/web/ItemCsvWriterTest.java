@@ -56,7 +56,10 @@ class ItemCsvWriterTest {
         assertEquals("", records.get(1).get("malicious"));
         assertEquals("https://www.virustotal.com/gui/file/" + "c".repeat(40), records.get(1).get("vtUrl"));
         assertEquals(ItemCsvWriter.HEADER.length, records.get(1).size());
-        assertEquals("context", ItemCsvWriter.HEADER[ItemCsvWriter.HEADER.length - 1]);
+        assertEquals("context", ItemCsvWriter.HEADER[17]);
+        assertEquals("", records.get(1).get("family"), "no answer: an empty cell, never null or 0");
+        assertEquals("", records.get(1).get("size"));
+        assertEquals("c".repeat(40), records.get(1).get("sha1"), "the hash itself while unanswered");
         assertEquals("", records.get(0).get("context"), "no line known: an empty cell");
         assertEquals("'=HYPERLINK(\"http://x\");\u00ab" + "c".repeat(40) + "\u00bb", records.get(1).get("context"),
                 "the uploader's line cannot become a formula");

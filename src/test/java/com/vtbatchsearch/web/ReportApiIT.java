@@ -198,7 +198,8 @@ class ReportApiIT {
         assertEquals(0xBF, body[2] & 0xFF);
         String csv = new String(body, 3, body.length - 3, StandardCharsets.UTF_8);
         assertTrue(csv.startsWith("hash,type,status,verdict,malicious,suspicious,undetected,harmless,total,label,"
-                + "name,fileType,sha256,firstSeen,lastAnalysis,vtUrl,error,context\r\n"), csv);
+                + "name,fileType,sha256,firstSeen,lastAnalysis,vtUrl,error,context,md5,sha1,size,timesSubmitted,family,"
+                + "category,signer,signerVerified,yaraRules,sigma,sandboxVerdicts,tags,gap\r\n"), csv);
         String outsideQuotes = csv.replaceAll("\"(?:[^\"]|\"\")*\"", "\"\"");
         assertFalse(Pattern.compile("[^\r]\n").matcher(outsideQuotes).find(), "rows end with CRLF");
 
@@ -212,9 +213,17 @@ class ReportApiIT {
         for (int i = 0; i < records.size(); i++) {
             CSVRecord record = records.get(i);
             JsonNode item = items.get(i);
-            assertEquals(18, record.size());
+            assertEquals(31, record.size());
             for (String column : record.getParser().getHeaderNames()) {
                 JsonNode value = item.path(column);
+                if (value.isArray() && (value.isEmpty() || value.get(0).isTextual())) {
+                    List<String> parts = new ArrayList<>();
+                    value.forEach(v -> parts.add(v.asText()));
+                    value = json.getNodeFactory().textNode(String.join("; ", parts));
+                } else if (value.isContainerNode()) {
+                    assertFalse(record.get(column).isEmpty(), column);
+                    continue;
+                }
                 String expected = value.isNull() ? "" : value.asText();
                 if (!expected.isEmpty() && "=+-@\t\r".indexOf(expected.charAt(0)) >= 0) {
                     expected = "'" + expected;
@@ -228,6 +237,9 @@ class ReportApiIT {
         assertEquals("42", malicious.get("malicious"));
         assertEquals("'@SUM(1+1)*cmd|' /C calc'!A0", records.get(2).get("label"));
         assertEquals("'-rf.txt", records.get(2).get("name"));
+        assertEquals("peexe; overlay", malicious.get("tags"));
+        assertEquals("b".repeat(40), malicious.get("sha1"));
+        assertEquals("", malicious.get("family"), "no family in the answer: an empty cell, not null or 0");
         assertEquals("not_found", records.get(3).get("status"));
         assertEquals("", records.get(3).get("malicious"));
 
@@ -235,6 +247,81 @@ class ReportApiIT {
         String filteredCsv = new String(filtered.body(), StandardCharsets.UTF_8);
         assertEquals(3, filteredCsv.split("\r\n").length + (filteredCsv.endsWith("\r\n") ? 1 : 0),
                 "filters apply to exports: header and one row");
+    }
+
+    /**
+     * The verdict policy's parameters and the facets over HTTP: bad values answer 400 naming the parameter and
+     * change nothing, a filter matching nothing is an empty page, chosen engines become CSV columns, the JSON
+     * export takes the filters, and the facets endpoint answers its top values.
+     */
+    @Test
+    void filtersEnginesAndFacetsOverHttp() throws Exception {
+        JsonNode before = get("");
+        for (String bad : new String[] {"minDetections=abc", "minDetections=-1", "gap=maybe", "engines=a;b",
+                "firstSeenYear=twenty", "family=" + "x".repeat(201)}) {
+            HttpResponse<String> response = http().get("/api/batches/" + batchId + "?" + bad);
+            assertEquals(400, response.statusCode(), bad);
+            String parameter = bad.substring(0, bad.indexOf('='));
+            assertTrue(json.readTree(response.body()).path("error").asText().startsWith(parameter), response.body());
+        }
+        HttpResponse<String> facet = http().get("/api/batches/" + batchId + "/facets?facet=family,colour");
+        assertEquals(400, facet.statusCode());
+        assertTrue(json.readTree(facet.body()).path("error").asText().startsWith("facet must be one of"));
+        assertEquals(404, http().get("/api/batches/" + "0".repeat(8) + "-0000-0000-0000-" + "0".repeat(12)
+                + "/facets").statusCode());
+        assertEquals(before.path("counts"), get("").path("counts"), "nothing changed");
+
+        JsonNode none = get("?family=emotet&limit=10");
+        assertEquals(0, none.path("matched").asInt());
+        assertEquals(0, none.path("items").size());
+        assertEquals(List.of(MALICIOUS), hashes(get("?minDetections=40")));
+        assertEquals(List.of(), hashes(get("?minDetections=43")));
+
+        // Engine01 flags the malicious file, CleanAV does not; NoSuchEngine appears in no answer.
+        JsonNode caught = get("?engines=Engine01,NoSuchEngine&limit=10");
+        assertEquals(0, caught.path("counts").path("gap").asInt());
+        assertEquals("Engine01", caught.path("engines").get(0).path("name").asText());
+        assertTrue(caught.path("engines").get(0).path("known").asBoolean());
+        assertFalse(caught.path("engines").get(1).path("known").asBoolean());
+        assertEquals(FORMULA_LABEL, caught.path("items").get(0).path("engines").path("Engine01").asText());
+        assertTrue(caught.path("items").get(0).path("engines").path("NoSuchEngine").isNull());
+        JsonNode missed = get("?engines=CleanAV&gap=true");
+        assertEquals(List.of(MALICIOUS), hashes(missed));
+        assertEquals(1, missed.path("counts").path("gap").asInt());
+        assertTrue(get("").path("counts").path("gap").isNull(), "no engines chosen: no gap");
+
+        String csv = new String(http().getBytes("/api/batches/" + batchId
+                + "?format=csv&engines=Engine01,NoSuchEngine&verdict=malicious").body(), StandardCharsets.UTF_8)
+                .substring(1);
+        List<CSVRecord> records;
+        try (CSVParser parser = CSVFormat.EXCEL.builder().setHeader().setSkipHeaderRecord(true).get()
+                .parse(new StringReader(csv))) {
+            records = parser.getRecords();
+            assertTrue(parser.getHeaderNames().containsAll(List.of("engine:Engine01", "engine:NoSuchEngine")));
+        }
+        assertEquals(1, records.size());
+        assertEquals("'" + FORMULA_LABEL, records.get(0).get("engine:Engine01"), "an engine's result is neutralised too");
+        assertEquals("", records.get(0).get("engine:NoSuchEngine"));
+        assertEquals("false", records.get(0).get("gap"));
+        JsonNode exported = json.readTree(http().get("/api/batches/" + batchId
+                + "?format=json&engines=CleanAV&gap=true").body());
+        assertEquals(List.of(MALICIOUS), hashes(exported));
+        assertEquals(1, exported.path("matched").asInt());
+
+        JsonNode facets = json.readTree(http().get("/api/batches/" + batchId + "/facets").body());
+        assertEquals(List.of("family", "category", "yaraRules", "fileType", "signer", "firstSeenYear"),
+                iterable(facets.fieldNames()));
+        assertEquals("Win32 EXE", facets.path("fileType").get(0).path("value").asText());
+        assertEquals(3, facets.path("fileType").get(0).path("count").asInt());
+        assertEquals("2017", facets.path("firstSeenYear").get(0).path("value").asText());
+        assertEquals(List.of(MALICIOUS), hashes(get("?fileType=win32%20exe&verdict=malicious")));
+        assertEquals(1, json.readTree(http().get("/api/batches/" + batchId + "/facets?facet=fileType").body()).size());
+    }
+
+    private static List<String> iterable(java.util.Iterator<String> names) {
+        List<String> list = new ArrayList<>();
+        names.forEachRemaining(list::add);
+        return list;
     }
 
     @Test
@@ -321,8 +408,9 @@ class ReportApiIT {
         assertTrue(html.contains(MALICIOUS));
         assertFalse(html.contains(CLEAN), "filtered server-side");
         assertTrue(html.contains("data-api=\""), "the script finds the API through a data attribute");
-        assertTrue(html.contains("/api/batches/" + batchId + "?format=csv\""), "CSV link");
-        assertTrue(html.contains("/api/batches/" + batchId + "?format=json\""), "JSON link");
+        assertTrue(html.contains("/api/batches/" + batchId + "?format=csv&amp;verdict=malicious\""),
+                "CSV link, with the page's filters");
+        assertTrue(html.contains("/api/batches/" + batchId + "?format=json&amp;verdict=malicious\""), "JSON link");
         assertTrue(html.contains(">=HYPERLINK(&#034;http://evil.example/&#034;,&#034;click&#034;)<"), "label escaped");
         assertFalse(Pattern.compile("<script(?![^>]*\\bsrc=)[^>]*>").matcher(html).find(), "no inline script");
         assertFalse(Pattern.compile("\\sstyle=").matcher(html).find(), "no style attribute");

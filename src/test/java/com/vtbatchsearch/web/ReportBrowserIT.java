@@ -105,7 +105,8 @@ class ReportBrowserIT {
                 "VT_REQUESTS_PER_MINUTE", "6000",
                 "VT_RETRY_BASE_MS", "50",
                 "DATA_DIR", DATA_DIR.toString(),
-                "MAX_UPLOAD_MB", "1"));
+                "MAX_UPLOAD_MB", "1",
+                "MY_ENGINES", "CrowdStrike,NoSuchEngine"));
         return ShrinkWrap.createFromZipFile(WebArchive.class, new File(System.getProperty("vtbatch.war")));
     }
 
@@ -222,7 +223,8 @@ class ReportBrowserIT {
         // Expand a row: the engines that flagged the file and its names, escaped as text.
         driver.findElement(By.id("filter-q")).sendKeys(HOSTILE_HASH.substring(0, 12));
         wait.until(d -> d.findElements(By.cssSelector("#rows tr.item")).size() == 1
-                && text("#rows tr.item td.hash").contains(HOSTILE_HASH));
+                && HOSTILE_HASH.equals(d.findElement(By.cssSelector("#rows tr.item td.hash code")).getDomAttribute("title")));
+        assertEquals(HOSTILE_HASH.substring(0, 12) + "\u2026", text("#rows tr.item td.hash code"), "shortened, whole on hover");
         assertEquals(HOSTILE_LABEL, driver.findElement(By.cssSelector("#rows tr.item td:nth-child(5)")).getText());
         driver.findElement(By.cssSelector("#rows button.expand")).click();
         wait.until(d -> text("#rows tr.details").contains("Known names (2)"));
@@ -343,6 +345,148 @@ class ReportBrowserIT {
                 "the refreshed answers came in without reloading the page");
         assertTrue(text("#eta").contains("all lookups done"), text("#eta"));
         assertEquals("done", driver.findElement(By.id("report")).getDomAttribute("data-status"));
+    }
+
+    /** The real answers of src/test/resources/vt-real/ (see AnswerFieldsTest), by file name. */
+    private static final String[] REAL = {
+        "file-clean-doscom-virusshare.json", "file-clean-elf-haiku.json", "file-clean-empty-file-ui-endpoint-2018.json",
+        "file-clean-macho-doom.json", "file-clean-win32exe-aclock.json", "file-eicar-2026.json",
+        "file-lowdetect-dotnet-exe-label-trojan-dot.json", "file-malicious-doc-w97m-hill.json",
+        "file-malicious-pe-msil-tasker.data-only.json", "file-malicious-rtf-cve-2017-11882.json",
+        "file-partial-xsoar-context-2021-eicar-variant.json"};
+
+    /**
+     * A batch of the real answers with MY_ENGINES=CrowdStrike,NoSuchEngine: choosing columns (kept after a
+     * reload), an engine no answer names marked as such, a facet value as a filter combined with a verdict,
+     * the gap counter as a filter combined with minDetections, and the expanded row's answer fields.
+     */
+    private static final String HOSTILE_FAMILY = "<img src=x onerror=alert(4)>";
+    private static final String HOSTILE_RULE = "<svg onload=alert(5)>";
+
+    @Test
+    void chooseColumnsFilterByAFacetAndFindTheGap() throws Exception {
+        Http http = new Http(URI.create(base.toString()));
+        StringBuilder upload = new StringBuilder();
+        Map<String, String> md5ByFile = new HashMap<>();
+        for (String name : REAL) {
+            String raw;
+            try (var in = ReportBrowserIT.class.getResourceAsStream("/vt-real/" + name)) {
+                raw = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+            }
+            if (!json.readTree(raw).has("data")) {
+                raw = "{\"data\": " + raw + "}";
+            }
+            String md5 = json.readTree(raw).path("data").path("attributes").path("md5").asText();
+            VT.script(md5, FakeVirusTotal.Reply.of(200, raw));
+            md5ByFile.put(name, md5);
+            upload.append(md5).append(';').append(name).append('\n');
+        }
+        // And an answer whose family and YARA rule are markup: shown as text wherever they appear.
+        String hostileMd5 = "ba5eba11".repeat(4);
+        VT.script(hostileMd5, FakeVirusTotal.Reply.of(200, FakeVirusTotal.fileJson("7".repeat(64), hostileMd5,
+                "6".repeat(40), 7, "trojan.x", "x.exe")
+                .replace("{\"suggested_threat_label\": ", "{\"popular_threat_name\": [{\"value\": \""
+                        + HOSTILE_FAMILY + "\", \"count\": 9}], \"suggested_threat_label\": ")
+                .replace("\"reputation\": -12,", "\"reputation\": -12, \"crowdsourced_yara_results\": [{\"rule_name\": \""
+                        + HOSTILE_RULE + "\"}],")));
+        upload.append(hostileMd5).append(";markup\n");
+        String id = json.readTree(http.post("/api/batches", "text/plain",
+                upload.toString().getBytes(StandardCharsets.UTF_8)).body()).path("id").asText();
+        new WebDriverWait(driver, Duration.ofSeconds(60)).pollingEvery(Duration.ofMillis(200)).until(d -> {
+            try {
+                return "done".equals(json.readTree(http.get("/api/batches/" + id).body()).path("status").asText());
+            } catch (IOException | InterruptedException e) {
+                throw new IllegalStateException(e);
+            }
+        });
+
+        driver.get(url("/report/" + id));
+        WebDriverWait wait = new WebDriverWait(driver, Duration.ofSeconds(20));
+        wait.ignoring(StaleElementReferenceException.class);
+        wait.until(d -> "6".equals(text("#count-gap")));
+        assertTrue(text("#gap-counter").contains("missed by my engines"));
+        WebElement unknown = driver.findElement(By.cssSelector("th[data-engine=NoSuchEngine]"));
+        assertTrue(unknown.getText().contains("(in no answer)"), unknown.getText());
+        assertFalse(text("th[data-engine=CrowdStrike]").contains("in no answer"));
+        // Hashes are shortened, whole on hover, with a copy button.
+        WebElement firstHash = driver.findElement(By.cssSelector("#rows tr.item td.hash code"));
+        assertEquals(md5ByFile.get(REAL[0]), firstHash.getDomAttribute("title"));
+        assertTrue(firstHash.getText().endsWith("\u2026"), firstHash.getText());
+        assertFalse(driver.findElements(By.cssSelector("#rows tr.item td.hash button.copy")).isEmpty());
+
+        // Choose columns: Family and Size on, Line off; the choice outlives a reload.
+        assertFalse(driver.findElement(By.cssSelector("th[data-col=family]")).isDisplayed());
+        driver.findElement(By.cssSelector("#columns-chooser summary")).click();
+        driver.findElement(By.id("column-family")).click();
+        driver.findElement(By.id("column-size")).click();
+        driver.findElement(By.id("column-context")).click();
+        wait.until(d -> d.findElement(By.cssSelector("th[data-col=family]")).isDisplayed());
+        assertFalse(driver.findElement(By.cssSelector("th[data-col=context]")).isDisplayed());
+        screenshotAt("report-columns.png", 1366, 1900);
+        driver.navigate().refresh();
+        wait.until(d -> "6".equals(text("#count-gap")));
+        assertTrue(driver.findElement(By.cssSelector("th[data-col=family]")).isDisplayed(), "kept in this browser");
+        assertFalse(driver.findElement(By.cssSelector("th[data-col=context]")).isDisplayed());
+        List<?> families = (List<?>) ((JavascriptExecutor) driver).executeScript("return Array.from(document"
+                + ".querySelectorAll('#rows tr.item td[data-col=family]')).map(td => td.textContent);");
+        assertEquals("eicar", families.get(5));
+        assertEquals("", families.get(0), "no family: an empty cell, never null");
+
+        // A facet value is a filter, and combines with a verdict.
+        wait.until(d -> d.findElement(By.id("facets")).isDisplayed());
+        assertTrue(text(".facet[data-facet=family]").contains("eicar 2"), text(".facet[data-facet=family]"));
+        assertTrue(text(".facet[data-facet=yaraRules]").contains("malw_eicar 2"));
+        assertTrue(text(".facet[data-facet=family]").contains(HOSTILE_FAMILY + " 1"), "markup shown as text");
+        assertTrue(text(".facet[data-facet=yaraRules]").contains(HOSTILE_RULE + " 1"));
+        assertEquals(HOSTILE_FAMILY, String.valueOf(families.get(11)));
+        assertNoAlert();
+        driver.findElement(By.cssSelector(".facet[data-facet=family] a[data-value=eicar]")).click();
+        wait.until(d -> text("#table-caption").equals("Rows 1–2 of 2 matching"));
+        assertTrue(driver.getCurrentUrl().contains("family=eicar"), driver.getCurrentUrl());
+        wait.until(d -> "true".equals(d.findElement(By.cssSelector(".facet[data-facet=family] a[data-value=eicar]"))
+                .getDomAttribute("aria-current")));
+        assertTrue(driver.findElement(By.id("export-csv")).getDomProperty("href").contains("family=eicar"),
+                "the exports take the page's filters");
+        screenshotAt("report-facet-filter.png", 1366, 1900);
+        new Select(driver.findElement(By.id("filter-verdict"))).selectByValue("clean");
+        wait.until(d -> text("#table-caption").equals("Rows 0–0 of 0 matching"));
+        assertEquals("No rows match.", text("#rows tr.empty"));
+        new Select(driver.findElement(By.id("filter-verdict"))).selectByValue("");
+        driver.findElement(By.cssSelector("#active-filters button[data-filter=family]")).click();
+        wait.until(d -> text("#table-caption").equals("Rows 1–12 of 12"));
+
+        // The gap: malicious files that neither CrowdStrike nor the unknown engine flags.
+        driver.findElement(By.id("gap-counter")).click();
+        wait.until(d -> text("#table-caption").equals("Rows 1–6 of 6 matching"));
+        assertTrue(driver.getCurrentUrl().contains("gap=true"));
+        assertEquals(6, driver.findElements(By.cssSelector("#rows tr.item.gap")).size());
+        List<String> gapHashes = new ArrayList<>();
+        for (WebElement code : driver.findElements(By.cssSelector("#rows tr.item td.hash code"))) {
+            gapHashes.add(code.getDomAttribute("title"));
+        }
+        assertTrue(gapHashes.contains(md5ByFile.get("file-eicar-2026.json")), "CrowdStrike does not flag EICAR");
+        assertFalse(gapHashes.contains(md5ByFile.get("file-malicious-pe-msil-tasker.data-only.json")));
+        screenshotAt("report-gap.png", 1366, 1900);
+        driver.findElement(By.id("filter-min-detections")).sendKeys("50");
+        wait.until(d -> text("#table-caption").equals("Rows 1–2 of 2 matching"));
+        assertTrue(driver.getCurrentUrl().contains("minDetections=50"));
+
+        // The expanded row: every answer field, and how old the analysis is.
+        WebElement hill = driver.findElement(By.cssSelector("#rows tr.item[data-hash='"
+                + md5ByFile.get("file-malicious-doc-w97m-hill.json") + "'] button.expand"));
+        hill.click();
+        wait.until(d -> text("#rows tr.details").contains("Known names"));
+        String details = text("#rows tr.details");
+        assertTrue(details.contains("analysed 2020-04-10, 6 years ago"), details);
+        assertTrue(details.contains("hill"), details);
+        assertTrue(details.contains("64,000 bytes"), details);
+        assertTrue(details.contains("CrowdStrike: not flagged"), details);
+        assertNoAlert();
+        screenshotAt("report-gap-expanded.png", 1366, 1900);
+
+        // Bad input on the API: a 400 naming the parameter.
+        assertEquals(400, http.get("/api/batches/" + id + "?minDetections=abc").statusCode());
+        assertTrue(http.get("/api/batches/" + id + "/facets?facet=colour").body().contains("facet must be one of"));
     }
 
     private List<String> uploadFile(Path file) throws IOException {
