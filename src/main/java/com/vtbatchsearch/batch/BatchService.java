@@ -243,6 +243,27 @@ public final class BatchService {
     }
 
     /**
+     * Hands the items the query selects to {@code consumer} a chunk at a time as they are read (see
+     * {@link BatchRepository#forEachChunk}); false for an unknown batch.
+     */
+    public boolean exportChunks(String id, ItemQuery query, java.util.function.Consumer<List<BatchItem>> consumer) {
+        Optional<Batch> batch = find(id);
+        batch.ifPresent(b -> batches.forEachChunk(b.getId(), query, consumer));
+        return batch.isPresent();
+    }
+
+    /** See {@link BatchRepository#matchingRowsOf}: the rows of a batch that hold each file's hashes. */
+    public java.util.Map<String, BatchRepository.FileRows> matchingRowsOf(String id, ItemQuery query,
+            java.util.Collection<String> sha256s) {
+        return batches.matchingRowsOf(id, query, sha256s);
+    }
+
+    /** See {@link BatchRepository#exportCounts}: the rows a query matches, by lookup state. */
+    public BatchRepository.ExportCounts exportCounts(String id, ItemQuery query) {
+        return batches.exportCounts(id, query);
+    }
+
+    /**
      * The engines that flagged one hash of a batch and the names the file is known by; empty when the
      * batch is unknown or does not hold the hash.
      */
