@@ -5,6 +5,7 @@ import com.vtbatchsearch.batch.BatchRepository;
 import com.vtbatchsearch.batch.BatchService;
 import com.vtbatchsearch.batch.Freshness;
 import com.vtbatchsearch.lookup.AnswerCompactor;
+import com.vtbatchsearch.lookup.AnswerFieldsFiller;
 import com.vtbatchsearch.lookup.CallLogPruner;
 import com.vtbatchsearch.lookup.CallLogRepository;
 import com.vtbatchsearch.lookup.LocalRateLimiter;
@@ -109,6 +110,7 @@ public final class Application implements AutoCloseable {
         CallLogRepository callLog = new CallLogRepository(database);
         runHourly(new CallLogPruner(callLog, clock));
         runHourly(new AnswerCompactor(lookupRepository));
+        runHourly(new AnswerFieldsFiller(lookupRepository));
         if (database.isPostgres() && redis == null) {
             LOG.warning("DB_URL names a PostgreSQL database but REDIS_URL is not set: this instance keeps its queue "
                     + "and rate limit in process. Run several instances on one database only with a shared Redis, "

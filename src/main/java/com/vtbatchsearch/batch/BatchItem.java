@@ -3,7 +3,10 @@ package com.vtbatchsearch.batch;
 import com.fasterxml.jackson.annotation.JsonIgnore;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyOrder;
+import com.vtbatchsearch.lookup.AnswerFields;
 import java.time.Instant;
+import java.util.List;
+import java.util.Map;
 
 /**
  * One distinct hash of a batch with the state of its lookup and, once answered, VirusTotal's verdict.
@@ -11,7 +14,8 @@ import java.time.Instant;
  */
 @JsonPropertyOrder({"hash", "type", "status", "verdict", "malicious", "suspicious", "undetected", "harmless", "total",
         "label", "name", "fileType", "sha256", "firstSeen", "lastAnalysis", "vtUrl", "error", "stale", "refreshing",
-        "context"})
+        "context", "md5", "sha1", "size", "timesSubmitted", "family", "category", "signer", "signerVerified",
+        "yaraRules", "sigma", "sandboxVerdicts", "tags"})
 @JsonInclude(JsonInclude.Include.ALWAYS)
 public final class BatchItem {
     public static final String PENDING = "pending";
@@ -30,9 +34,26 @@ public final class BatchItem {
     private final boolean refreshing;
     private final String context;
 
-    /** The answer VirusTotal gave for a found file; null while pending, not found or failed. */
+    /**
+     * The answer VirusTotal gave for a found file; null while pending, not found or failed.
+     *
+     * @param tags   VirusTotal's tags, empty when none
+     * @param fields what the report shows beyond the verdict (see {@link AnswerFields}); never null
+     */
     public record Verdict(int malicious, int suspicious, int undetected, int harmless, String label, String name,
-            String fileType, String sha256, Instant firstSeen, Instant lastAnalysis) {
+            String fileType, String sha256, Instant firstSeen, Instant lastAnalysis, String md5, String sha1,
+            List<String> tags, AnswerFields fields) {
+
+        public Verdict {
+            tags = tags == null ? List.of() : tags;
+            fields = fields == null ? AnswerFields.EMPTY : fields;
+        }
+
+        public Verdict(int malicious, int suspicious, int undetected, int harmless, String label, String name,
+                String fileType, String sha256, Instant firstSeen, Instant lastAnalysis) {
+            this(malicious, suspicious, undetected, harmless, label, name, fileType, sha256, firstSeen, lastAnalysis,
+                    null, null, List.of(), AnswerFields.EMPTY);
+        }
     }
 
     public BatchItem(String hash, HashType type, String status, String error, Verdict verdict) {
@@ -180,5 +201,71 @@ public final class BatchItem {
      */
     public String getContext() {
         return context;
+    }
+
+    /** The file's MD5: from the answer, or the hash itself while unanswered when it is one. */
+    public String getMd5() {
+        return verdict == null ? (type == HashType.MD5 ? hash : null) : verdict.md5();
+    }
+
+    /** The file's SHA-1: from the answer, or the hash itself while unanswered when it is one. */
+    public String getSha1() {
+        return verdict == null ? (type == HashType.SHA1 ? hash : null) : verdict.sha1();
+    }
+
+    /** Size in bytes; null when unknown. */
+    public Long getSize() {
+        return verdict == null ? null : verdict.fields().size();
+    }
+
+    /** How often the file was submitted to VirusTotal; null when unknown. */
+    public Long getTimesSubmitted() {
+        return verdict == null ? null : verdict.fields().timesSubmitted();
+    }
+
+    /** The top popular threat name (e.g. {@code emotet}); null when VirusTotal names none. */
+    public String getFamily() {
+        return verdict == null ? null : verdict.fields().family();
+    }
+
+    /** The top popular threat category (e.g. {@code trojan}); null when VirusTotal names none. */
+    public String getCategory() {
+        return verdict == null ? null : verdict.fields().category();
+    }
+
+    /** The code-signing signer; null when unsigned or unknown. */
+    public String getSigner() {
+        return verdict == null ? null : verdict.fields().signer();
+    }
+
+    /** Whether the signature verified; null when the answer does not say. */
+    public Boolean getSignerVerified() {
+        return verdict == null ? null : verdict.fields().signerVerified();
+    }
+
+    /** Names of the crowdsourced YARA rules that matched; empty when none, null without an answer. */
+    public List<String> getYaraRules() {
+        return verdict == null ? null : verdict.fields().yaraRules();
+    }
+
+    /** Sigma rule matches by severity (critical, high, medium, low); null without Sigma analysis. */
+    public Map<String, Integer> getSigma() {
+        return verdict == null ? null : verdict.fields().sigma();
+    }
+
+    /** Each sandbox's verdict; empty when none, null without an answer. */
+    public List<AnswerFields.SandboxVerdict> getSandboxVerdicts() {
+        return verdict == null ? null : verdict.fields().sandboxVerdicts();
+    }
+
+    /** VirusTotal's tags; empty when none, null without an answer. */
+    public List<String> getTags() {
+        return verdict == null ? null : verdict.tags();
+    }
+
+    /** UTC year of the first submission; null when unknown. */
+    @JsonIgnore
+    public Integer getFirstSeenYear() {
+        return verdict == null ? null : verdict.fields().firstSeenYear();
     }
 }

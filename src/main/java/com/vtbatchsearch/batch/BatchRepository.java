@@ -1,5 +1,6 @@
 package com.vtbatchsearch.batch;
 
+import com.vtbatchsearch.lookup.AnswerFields;
 import com.vtbatchsearch.lookup.StoredAnswer;
 import com.vtbatchsearch.store.Database;
 import com.vtbatchsearch.store.StoreException;
@@ -540,11 +541,12 @@ public final class BatchRepository {
                 while (r.next()) {
                     BatchItem.Verdict verdict = r.getString(12) == null ? null : new BatchItem.Verdict(
                             r.getInt(5), r.getInt(6), r.getInt(7), r.getInt(8), r.getString(9), r.getString(10),
-                            r.getString(11), r.getString(12), instant(r, 13), instant(r, 14));
+                            r.getString(11), r.getString(12), instant(r, 13), instant(r, 14), r.getString(19),
+                            r.getString(20), tags(r.getString(21)), fields(r, 22));
                     into.add(new BatchItem(r.getString(1), HashType.valueOf(r.getString(2)), r.getString(3),
                             r.getString(4), verdict, isStale(r.getString(3), r.getLong(16), now), r.getInt(17) == 1,
                             r.getString(18)));
-                    last = new Cursor(r.getObject(19), r.getLong(15));
+                    last = new Cursor(r.getObject(SORT_KEY_COLUMN), r.getLong(15));
                 }
             }
         } catch (SQLException e) {
@@ -599,7 +601,38 @@ public final class BatchRepository {
     private static final String ITEM_COLUMNS = """
             SELECT i.hash, i.hash_type, l.status, l.error,
                    f.malicious, f.suspicious, f.undetected, f.harmless, f.label, f.name, f.file_type,
-                   f.sha256, f.first_seen, f.last_analysis, i.position, l.updated_at, l.refresh, i.context""";
+                   f.sha256, f.first_seen, f.last_analysis, i.position, l.updated_at, l.refresh, i.context,
+                   f.md5, f.sha1, f.tags, f.file_size, f.times_submitted, f.threat_family, f.threat_category,
+                   f.signer, f.signer_verified, f.yara_rules, f.sigma, f.sandbox_verdicts, f.first_seen_year""";
+
+    /** Where {@link #itemColumns} puts the sort key: after {@link #ITEM_COLUMNS}. */
+    private static final int SORT_KEY_COLUMN = 32;
+
+    private static final com.fasterxml.jackson.core.type.TypeReference<List<String>> STRINGS =
+            new com.fasterxml.jackson.core.type.TypeReference<>() { };
+    private static final com.fasterxml.jackson.core.type.TypeReference<Map<String, Integer>> COUNTS =
+            new com.fasterxml.jackson.core.type.TypeReference<>() { };
+    private static final com.fasterxml.jackson.core.type.TypeReference<List<AnswerFields.SandboxVerdict>> SANDBOXES =
+            new com.fasterxml.jackson.core.type.TypeReference<>() { };
+
+    /** The tags column: comma-separated, empty when none. */
+    private static List<String> tags(String stored) {
+        return stored == null || stored.isBlank() ? List.of()
+                : java.util.Arrays.stream(stored.split(",")).map(String::strip).filter(t -> !t.isEmpty()).toList();
+    }
+
+    /** The answer fields of a row, from column {@code from} on (file_size ... first_seen_year). */
+    private static AnswerFields fields(ResultSet r, int from) throws SQLException {
+        Long size = r.getObject(from) == null ? null : r.getLong(from);
+        Long submitted = r.getObject(from + 1) == null ? null : r.getLong(from + 1);
+        Boolean verified = r.getObject(from + 5) == null ? null : r.getInt(from + 5) == 1;
+        Integer year = r.getObject(from + 9) == null ? null : r.getInt(from + 9);
+        List<String> rules = AnswerFields.fromJson(r.getString(from + 6), STRINGS);
+        List<AnswerFields.SandboxVerdict> sandboxes = AnswerFields.fromJson(r.getString(from + 8), SANDBOXES);
+        return new AnswerFields(size, submitted, r.getString(from + 2), r.getString(from + 3), r.getString(from + 4),
+                verified, rules == null ? List.of() : rules, AnswerFields.fromJson(r.getString(from + 7), COUNTS),
+                sandboxes == null ? List.of() : sandboxes, year, Map.of(), java.util.Set.of());
+    }
 
     /** The item columns and, last, the query's sort key, where the next chunk of an export starts. */
     private static String itemColumns(ItemQuery query) {

@@ -24,6 +24,11 @@ public record FileReport(
         List<String> tags,
         String rawJson) {
 
+    /** What the report shows beyond the verdict, read from {@link #rawJson()} (see {@link AnswerFields}). */
+    public AnswerFields fields() {
+        return AnswerFields.parse(rawJson);
+    }
+
     /** The hashes this file is known by, sha256 first; absent ones are left out. */
     public List<String> aliases() {
         return java.util.stream.Stream.of(sha256, md5, sha1)

@@ -11,6 +11,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -113,7 +114,110 @@ public final class LookupRepository {
                 }
                 s.executeBatch();
             }
+            writeFields(c, report.sha256(), report.fields());
             return null;
+        });
+    }
+
+    /**
+     * Writes what {@link AnswerFields} picked out of a file's answer: its columns of {@code files}, its YARA
+     * rules and flagging engines (replacing those of an earlier answer), and the engine names it mentions.
+     */
+    static void writeFields(Connection c, String sha256, AnswerFields fields) throws SQLException {
+        try (PreparedStatement s = c.prepareStatement("""
+                UPDATE files SET file_size = ?, times_submitted = ?, threat_family = ?, threat_category = ?,
+                  signer = ?, signer_verified = ?, first_seen_year = ?, yara_rules = ?, sigma = ?,
+                  sandbox_verdicts = ?, fields_version = 1
+                WHERE sha256 = ?""")) {
+            setLong(s, 1, fields.size());
+            setLong(s, 2, fields.timesSubmitted());
+            s.setString(3, fields.family());
+            s.setString(4, fields.category());
+            s.setString(5, fields.signer());
+            if (fields.signerVerified() == null) {
+                s.setNull(6, Types.INTEGER);
+            } else {
+                s.setInt(6, fields.signerVerified() ? 1 : 0);
+            }
+            if (fields.firstSeenYear() == null) {
+                s.setNull(7, Types.INTEGER);
+            } else {
+                s.setInt(7, fields.firstSeenYear());
+            }
+            s.setString(8, fields.yaraRules().isEmpty() ? null : AnswerFields.toJson(fields.yaraRules()));
+            s.setString(9, AnswerFields.toJson(fields.sigma()));
+            s.setString(10, fields.sandboxVerdicts().isEmpty() ? null : AnswerFields.toJson(fields.sandboxVerdicts()));
+            s.setString(11, sha256);
+            s.executeUpdate();
+        }
+        try (PreparedStatement rules = c.prepareStatement("DELETE FROM file_yara_rules WHERE sha256 = ?");
+                PreparedStatement engines = c.prepareStatement("DELETE FROM file_engines WHERE sha256 = ?")) {
+            rules.setString(1, sha256);
+            rules.executeUpdate();
+            engines.setString(1, sha256);
+            engines.executeUpdate();
+        }
+        if (!fields.yaraRules().isEmpty()) {
+            try (PreparedStatement s = c.prepareStatement("INSERT INTO file_yara_rules (sha256, rule) VALUES (?, ?)")) {
+                for (String rule : fields.yaraRules()) {
+                    s.setString(1, sha256);
+                    s.setString(2, rule);
+                    s.addBatch();
+                }
+                s.executeBatch();
+            }
+        }
+        if (!fields.flagged().isEmpty()) {
+            try (PreparedStatement s = c.prepareStatement(
+                    "INSERT INTO file_engines (sha256, engine, category, result) VALUES (?, ?, ?, ?)")) {
+                for (Map.Entry<String, AnswerFields.Flag> flag : fields.flagged().entrySet()) {
+                    s.setString(1, sha256);
+                    s.setString(2, flag.getKey());
+                    s.setString(3, flag.getValue().category());
+                    s.setString(4, flag.getValue().result());
+                    s.addBatch();
+                }
+                s.executeBatch();
+            }
+        }
+        if (!fields.engines().isEmpty()) {
+            // Sorted (a TreeSet), so concurrent answers take these rows' locks in one order.
+            try (PreparedStatement s = c.prepareStatement(
+                    "INSERT INTO engine_names (engine) VALUES (?) ON CONFLICT (engine) DO NOTHING")) {
+                for (String engine : fields.engines()) {
+                    s.setString(1, engine);
+                    s.addBatch();
+                }
+                s.executeBatch();
+            }
+        }
+    }
+
+    /**
+     * Fills the answer fields (see {@link AnswerFields}) of up to {@code limit} files stored before they were
+     * kept (migration V5), those after {@code after} in sha256 order, from their stored answers, in one short
+     * transaction.
+     *
+     * @return the sha256 of the last file filled, or null when none was left after {@code after}
+     */
+    public String fillAnswerFields(String after, int limit) {
+        return database.inTransaction("cannot fill the answer fields", c -> {
+            List<String> ids = new ArrayList<>();
+            List<AnswerFields> fields = new ArrayList<>();
+            try (PreparedStatement s = c.prepareStatement("SELECT sha256, raw_json, raw_gzip FROM files"
+                    + " WHERE sha256 > ? AND fields_version = 0 ORDER BY sha256 LIMIT " + limit)) {
+                s.setString(1, after);
+                try (ResultSet r = s.executeQuery()) {
+                    while (r.next()) {
+                        ids.add(r.getString(1));
+                        fields.add(AnswerFields.parse(StoredAnswer.read(r.getBytes(3), r.getString(2))));
+                    }
+                }
+            }
+            for (int n = 0; n < ids.size(); n++) {
+                writeFields(c, ids.get(n), fields.get(n));
+            }
+            return ids.isEmpty() ? null : ids.get(ids.size() - 1);
         });
     }
 
@@ -267,6 +371,14 @@ public final class LookupRepository {
             throw new StoreException("cannot list the batches with open lookups", e);
         }
         return page;
+    }
+
+    private static void setLong(PreparedStatement s, int index, Long value) throws SQLException {
+        if (value == null) {
+            s.setNull(index, Types.BIGINT);
+        } else {
+            s.setLong(index, value);
+        }
     }
 
     private static void setInstant(PreparedStatement s, int index, Instant value) throws SQLException {
