@@ -14,16 +14,17 @@ import java.util.regex.Pattern;
  * @param uploaded the matching rows of the batch that hold one of its hashes, in upload order
  */
 record ExportFile(String sha256, String md5, String sha1, ItemQuery.Verdict verdict, int malicious, int suspicious,
-        int total, String label, String family, String name, String fileType, Instant firstSeen,
+        int total, String label, String family, String name, String fileType, Long size, Instant firstSeen,
         Instant lastAnalysis, String vtUrl, List<BatchRepository.FileRow> uploaded) {
     static final Pattern MD5 = Pattern.compile("[0-9a-f]{32}");
     static final Pattern SHA1 = Pattern.compile("[0-9a-f]{40}");
     static final Pattern SHA256 = Pattern.compile("[0-9a-f]{64}");
 
     static ExportFile of(BatchItem item, BatchRepository.FileRows rows) {
-        return new ExportFile(hex(item.getSha256(), SHA256), hex(rows.md5(), MD5), hex(rows.sha1(), SHA1),
-                item.category(), item.getMalicious(), item.getSuspicious(), item.getTotal(), item.getLabel(),
-                Answers.family(item), item.getName(), item.getFileType(), instant(item.getFirstSeen()),
+        return new ExportFile(hex(item.getSha256(), SHA256), hex(either(item.getMd5(), rows.md5()), MD5),
+                hex(either(item.getSha1(), rows.sha1()), SHA1), item.category(), item.getMalicious(),
+                item.getSuspicious(), item.getTotal(), item.getLabel(), blankless(item.getFamily()), item.getName(),
+                item.getFileType(), item.getSize(), instant(item.getFirstSeen()),
                 instant(item.getLastAnalysis()), item.getVtUrl(), rows.rows());
     }
 
@@ -34,6 +35,14 @@ record ExportFile(String sha256, String md5, String sha1, ItemQuery.Verdict verd
         }
         String lower = value.toLowerCase(java.util.Locale.ROOT);
         return kind.matcher(lower).matches() ? lower : null;
+    }
+
+    private static String either(String first, String second) {
+        return first != null ? first : second;
+    }
+
+    private static String blankless(String value) {
+        return value == null || value.isBlank() ? null : value.strip();
     }
 
     private static Instant instant(String iso) {

@@ -89,6 +89,10 @@ final class MispEventWriter {
             attribute(out, Uuids.of("misp-attribute|" + objectKey + "|filename"), "filename", "filename",
                     "Payload delivery", file.name(), false, "", timestamp, List.of(), true);
         }
+        if (file.size() != null) {
+            attribute(out, Uuids.of("misp-attribute|" + objectKey + "|size-in-bytes"), "size-in-bytes",
+                    "size-in-bytes", "Other", Long.toString(file.size()), false, "", timestamp, List.of(), true);
+        }
         String state = switch (file.verdict()) {
             case MALICIOUS -> "Malicious";
             case CLEAN -> "Harmless";
