@@ -438,7 +438,7 @@ public final class BatchRepository {
                 }
                 String sql = "SELECT l.sha256, i.hash, i.position, i.context" + FROM_ITEMS + where(batchId, query, arguments)
                         + " AND l.status = 'done' AND i.hash IN (" + String.join(",", Collections.nCopies(named.size(), "?"))
-                        + ") ORDER BY i.position";
+                        + ")"; // no ORDER BY: SQLite would walk the batch in position order instead of the hash index
                 arguments.addAll(named);
                 Map<String, List<FileRow>> rows = new java.util.HashMap<>();
                 try (PreparedStatement s = c.prepareStatement(sql)) {
@@ -451,6 +451,7 @@ public final class BatchRepository {
                     }
                 }
                 rows.forEach((sha256, list) -> {
+                    list.sort(java.util.Comparator.comparingInt(FileRow::position));
                     String[] h = hashes.get(sha256);
                     if (h != null) {
                         found.put(sha256, new FileRows(sha256, h[1], h[2], List.copyOf(list)));
