@@ -90,8 +90,8 @@
       <button type="submit" id="apply-filters">Apply</button>
       <%-- Each file VirusTotal knows once, of the rows these filters select; the script keeps the links in step. --%>
       <c:set var="exportPrefix" value="${api}?${empty exportFilters ? '' : exportFilters.concat('&')}format="/>
-      <div id="exports-files" class="exports" data-api="<c:out value='${api}'/>">
-        <p>Download the files of the rows shown, each once:
+      <div id="exports-files" class="exports exports-files" data-api="<c:out value='${api}'/>">
+        <p>Files of the rows shown, each once, for your tools:
           block list of <a id="export-sha256" data-format="sha256" href="<c:out value='${exportPrefix}sha256'/>" download>SHA-256</a>,
           <a id="export-md5" data-format="md5" href="<c:out value='${exportPrefix}md5'/>" download>MD5</a> or
           <a id="export-sha1" data-format="sha1" href="<c:out value='${exportPrefix}sha1'/>" download>SHA-1</a> ·
