@@ -314,7 +314,10 @@ public final class ApiBatchesServlet extends HttpServlet {
         response.setHeader("Cache-Control", "no-store");
         attachment(response, filter.fileName(id, format.extension()));
         try {
-            exports.write(id, format, query, filter, comments, response.getOutputStream());
+            if (!exports.write(id, format, query, filter, comments, response.getOutputStream())) {
+                response.reset();
+                Views.jsonError(response, json, HttpServletResponse.SC_NOT_FOUND, "No such batch.");
+            }
         } catch (RuntimeException e) {
             LOG.warning(() -> "export of batch " + id + " failed part-way, " + (response.isCommitted()
                     ? "connection cut" : "answered 500") + ": " + e);
