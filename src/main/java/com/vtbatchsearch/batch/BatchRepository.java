@@ -357,20 +357,12 @@ public final class BatchRepository {
      * @throws StoreException when a chunk cannot be read; the rows handed over before stay handed over
      */
     public void forEachItem(String batchId, ItemQuery query, Consumer<BatchItem> consumer) {
-        forEachChunk(batchId, query, chunk -> chunk.forEach(consumer));
-    }
-
-    /**
-     * As {@link #forEachItem}, a chunk at a time (at most {@link #EXPORT_CHUNK} rows; a paged query is one
-     * chunk): exports that look at several rows together (one line per file) take them so.
-     */
-    public void forEachChunk(String batchId, ItemQuery query, Consumer<List<BatchItem>> consumer) {
         if (query.isPaged()) {
             List<Object> arguments = new ArrayList<>();
             String sql = pageSql(batchId, query, arguments);
             List<BatchItem> page = new ArrayList<>(query.limit());
             read(batchId, sql, arguments, page);
-            consumer.accept(page);
+            page.forEach(consumer);
             return;
         }
         Cursor after = null;
@@ -380,7 +372,7 @@ public final class BatchRepository {
                     + after(query, after, arguments) + orderBy(query) + " LIMIT " + exportChunk;
             List<BatchItem> chunk = new ArrayList<>(exportChunk);
             after = read(batchId, sql, arguments, chunk);
-            consumer.accept(chunk);
+            chunk.forEach(consumer);
             if (chunk.size() < exportChunk) {
                 return;
             }

@@ -242,16 +242,6 @@ public final class BatchService {
         return batch.isPresent();
     }
 
-    /**
-     * Hands the items the query selects to {@code consumer} a chunk at a time as they are read (see
-     * {@link BatchRepository#forEachChunk}); false for an unknown batch.
-     */
-    public boolean exportChunks(String id, ItemQuery query, java.util.function.Consumer<List<BatchItem>> consumer) {
-        Optional<Batch> batch = find(id);
-        batch.ifPresent(b -> batches.forEachChunk(b.getId(), query, consumer));
-        return batch.isPresent();
-    }
-
     /** See {@link BatchRepository#matchingRowsOf}: the rows of a batch that hold each file's hashes. */
     public java.util.Map<String, BatchRepository.FileRows> matchingRowsOf(String id, ItemQuery query,
             java.util.Collection<String> sha256s) {

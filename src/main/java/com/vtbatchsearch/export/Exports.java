@@ -25,10 +25,15 @@ public final class Exports {
     private final FileWalk walk;
 
     public Exports(BatchService batches, JsonFactory json, Clock clock) {
+        this(batches, json, clock, FileWalk.CHUNK);
+    }
+
+    /** With rows looked at {@code chunkSize} at a time; tests use small ones to cross many boundaries. */
+    Exports(BatchService batches, JsonFactory json, Clock clock, int chunkSize) {
         this.batches = batches;
         this.json = json;
         this.clock = clock;
-        this.walk = new FileWalk(batches);
+        this.walk = new FileWalk(batches, chunkSize);
     }
 
     /**

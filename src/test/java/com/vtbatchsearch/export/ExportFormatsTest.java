@@ -48,7 +48,7 @@ import org.junit.jupiter.params.provider.EnumSource;
  * under all three), with a hash VirusTotal does not know, one still pending and one that failed: block lists
  * hold exactly the right hashes, each file once; the MISP event and the STIX bundle validate against their
  * published schemas; and the exports hold the rows the page shows under three combinations of filters. Both
- * engines; export chunks of 2 rows, so every walk crosses many chunk boundaries.
+ * engines; rows read 2 and looked at 3 at a time, so every walk crosses many chunk boundaries.
  */
 @ParameterizedClass(name = "{0}")
 @EnumSource(Databases.Engine.class)
@@ -85,7 +85,7 @@ class ExportFormatsTest {
         repository = BatchRepositoryAccess.withChunk(database, new Freshness(Duration.ofDays(3650),
                 Duration.ofDays(3650)), 2);
         service = new BatchService(repository, new EmbeddedLookupQueue(), null, clock);
-        exports = new Exports(service, RealAnswers.JSON.getFactory(), clock);
+        exports = new Exports(service, RealAnswers.JSON.getFactory(), clock, 3);
         for (String name : new String[] {"file-eicar-2026.json", "file-malicious-doc-w97m-hill.json",
             "file-malicious-pe-msil-tasker.data-only.json", "file-malicious-rtf-cve-2017-11882.json",
             "file-lowdetect-dotnet-exe-label-trojan-dot.json", "file-clean-win32exe-aclock.json",
