@@ -329,6 +329,42 @@ class ExportFormatsTest {
         assertTrue(lines(export(ExportFormat.SHA256, Map.of("q", "md5"), false)).contains(answer("eicar-2026").sha256()));
     }
 
+    /** Reading fails part-way (the answers' table goes away after the first bytes): the document stays unfinished. */
+    @Test
+    void aFailurePartWayLeavesTheDocumentUnfinished() throws Exception {
+        for (ExportFormat format : List.of(ExportFormat.MISP, ExportFormat.STIX)) {
+            ByteArrayOutputStream written = new ByteArrayOutputStream();
+            boolean[] broken = {false};
+            java.io.OutputStream failing = new java.io.FilterOutputStream(written) {
+                @Override
+                public void write(byte[] b, int off, int len) throws java.io.IOException {
+                    out.write(b, off, len);
+                    if (!broken[0]) {
+                        broken[0] = true;
+                        try {
+                            rename("files", "files_gone");
+                        } catch (java.sql.SQLException e) {
+                            throw new java.io.IOException(e);
+                        }
+                    }
+                }
+            };
+            org.junit.jupiter.api.Assertions.assertThrows(RuntimeException.class, () -> exports.write(batchId, format,
+                    ItemQuery.ALL, ExportFilter.from(Map.of()), false, failing), format.key());
+            rename("files_gone", "files");
+            String partial = written.toString(StandardCharsets.UTF_8);
+            assertTrue(broken[0], format + " wrote nothing before the end");
+            assertFalse(partial.strip().endsWith("]}}") || partial.strip().endsWith("]}"), partial);
+            org.junit.jupiter.api.Assertions.assertThrows(Exception.class, () -> RealAnswers.JSON.readTree(partial));
+        }
+    }
+
+    private void rename(String from, String to) throws java.sql.SQLException {
+        try (java.sql.Connection c = database.connection(); java.sql.Statement s = c.createStatement()) {
+            s.execute("ALTER TABLE " + from + " RENAME TO " + to);
+        }
+    }
+
     private static List<String> lines(String text) {
         return text.lines().filter(l -> !l.startsWith("#") && !l.isEmpty()).toList();
     }
