@@ -421,6 +421,10 @@
       });
       params.delete('sort');
       params.delete('dir');
+      if (params.get('gap') !== 'true') {
+        params.delete('gap');
+        params.delete('engines');
+      }
       document.getElementById('exports-unfiltered').hidden = params.toString() === '';
     }
 

@@ -30,7 +30,12 @@ public final class ExportFilter {
 
     /** The filters among {@code parameters}; empty values and {@code verdict=all} select nothing and are left out. */
     public static ExportFilter from(Map<String, String[]> parameters) {
-        return new ExportFilter(pick(parameters, PARAMETERS), pick(parameters, ORDER));
+        List<Map.Entry<String, String>> filters = new ArrayList<>(pick(parameters, PARAMETERS));
+        // The engines chosen select rows only through the gap; alone they choose the page's columns.
+        if (filters.stream().noneMatch(f -> f.getKey().equals("gap"))) {
+            filters.removeIf(f -> f.getKey().equals("engines"));
+        }
+        return new ExportFilter(List.copyOf(filters), pick(parameters, ORDER));
     }
 
     private static List<Map.Entry<String, String>> pick(Map<String, String[]> parameters, List<String> names) {

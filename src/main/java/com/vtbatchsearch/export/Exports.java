@@ -41,7 +41,8 @@ public final class Exports {
      * when every row was read: a failure part-way throws and leaves it unfinished, so a broken download
      * never looks complete.
      *
-     * @param query    the report's query; its page, if any, is ignored: an export holds every matching file
+     * @param query    the report's query, without a page (the API drops {@code offset} and {@code limit}): an
+     *                 export holds every matching file
      * @param comments for block lists, whether to add the {@code #} lines
      * @return false when there is no such batch (nothing was written)
      */

@@ -42,6 +42,8 @@ class ExportFilterTest {
         assertEquals(f.key(), filter("verdict", "malicious", "q", "emotet & co").key(), "the sort is not a filter");
         assertEquals("verdict=malicious&q=emotet+%26+co&sort=detections&dir=desc", f.queryString());
         assertEquals("every row", filter("sort", "name").describe());
+        assertEquals("every row", filter("engines", "Microsoft").describe(), "engines alone choose columns");
+        assertEquals("gap=true, engines=Microsoft", filter("engines", "Microsoft", "gap", "true").describe());
         assertTrue(filter("sort", "name").isEmpty());
     }
 }
