@@ -610,6 +610,31 @@
       }
       var search = params.toString();
       window.history.replaceState(null, '', window.location.pathname + (search ? '?' + search : ''));
+      updateFileExports();
+    }
+
+    // The block lists, MISP and STIX links take the filters and the sort the address now holds, never the page.
+    function updateFileExports() {
+      var box = document.getElementById('exports-files');
+      if (!box) {
+        return;
+      }
+      var params = new URLSearchParams(window.location.search);
+      ['offset', 'limit', 'format', 'comments'].forEach(function (name) {
+        params.delete(name);
+      });
+      Array.prototype.forEach.call(box.querySelectorAll('a[data-format]'), function (link) {
+        var p = new URLSearchParams(params);
+        p.set('format', link.dataset.format);
+        link.href = box.dataset.api + '?' + p.toString();
+      });
+      params.delete('sort');
+      params.delete('dir');
+      if (params.get('gap') !== 'true') {
+        params.delete('gap');
+        params.delete('engines');
+      }
+      document.getElementById('exports-unfiltered').hidden = params.toString() === '';
     }
 
     function setStatus(text) {

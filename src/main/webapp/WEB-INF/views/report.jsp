@@ -108,6 +108,22 @@
       <p class="exports">Download the rows the filters select:
         <a id="export-csv" href="<c:out value='${api}?format=csv${empty query.filterQuery ? "" : "&"}${query.filterQuery}'/>" download>CSV</a> ·
         <a id="export-json" href="<c:out value='${api}?format=json${empty query.filterQuery ? "" : "&"}${query.filterQuery}'/>" download>JSON</a></p>
+      <%-- Each file VirusTotal knows once, of the rows these filters select; the script keeps the links in step. --%>
+      <c:set var="exportPrefix" value="${api}?${empty exportFilters ? '' : exportFilters.concat('&')}format="/>
+      <div id="exports-files" class="exports exports-files" data-api="<c:out value='${api}'/>">
+        <p>Files of the rows shown, each once, for your tools:
+          block list of <a id="export-sha256" data-format="sha256" href="<c:out value='${exportPrefix}sha256'/>" download>SHA-256</a>,
+          <a id="export-md5" data-format="md5" href="<c:out value='${exportPrefix}md5'/>" download>MD5</a> or
+          <a id="export-sha1" data-format="sha1" href="<c:out value='${exportPrefix}sha1'/>" download>SHA-1</a> ·
+          <a id="export-misp" data-format="misp" href="<c:out value='${exportPrefix}misp'/>" download>MISP event</a> ·
+          <a id="export-stix" data-format="stix" href="<c:out value='${exportPrefix}stix'/>" download>STIX 2.1 bundle</a></p>
+        <p id="exports-unfiltered" ${exportFiltered ? '' : 'hidden'}>Without the filters:
+          <a href="${api}?format=csv" download>CSV</a> ·
+          <a href="${api}?format=json" download>JSON</a> ·
+          <a href="${api}?format=sha256" download>SHA-256</a> ·
+          <a href="${api}?format=misp" download>MISP</a> ·
+          <a href="${api}?format=stix" download>STIX 2.1</a></p>
+      </div>
     </form>
     <div id="active-filters" class="active-filters" aria-live="polite"></div>
     <details id="columns-chooser" class="columns-chooser">

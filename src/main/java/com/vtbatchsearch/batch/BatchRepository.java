@@ -404,6 +404,108 @@ public final class BatchRepository {
         }
     }
 
+    /** One row of a batch that holds a hash of a file: the hash as uploaded, where, and the line it came from. */
+    public record FileRow(String hash, int position, String context) {
+    }
+
+    /**
+     * A file VirusTotal knows, its three hashes, and the rows of a batch that matched a query and hold one
+     * of them (its md5, sha1 or sha256 as uploaded), in upload order: the first is the row that stands for
+     * the file in an export that lists each file once.
+     */
+    public record FileRows(String sha256, String md5, String sha1, List<FileRow> rows) {
+    }
+
+    /** Files asked about per statement: three hashes each, well under any engine's limit of parameters. */
+    private static final int FILES_PER_STATEMENT = 300;
+
+    /**
+     * For each of {@code sha256s} (files VirusTotal knows), its md5 and sha1 and the batch's rows that hold
+     * any of its three hashes and match the query's filters. Read through the primary key of the answers
+     * and the index on (batch_id, hash): the cost grows with the files asked about, not with the batch.
+     * A file with no matching row in the batch (its answer changed meanwhile) is left out.
+     */
+    public Map<String, FileRows> matchingRowsOf(String batchId, ItemQuery query, java.util.Collection<String> sha256s) {
+        Map<String, FileRows> found = new java.util.HashMap<>();
+        List<String> all = new ArrayList<>(new java.util.LinkedHashSet<>(sha256s));
+        try (Connection c = database.connection()) {
+            for (int from = 0; from < all.size(); from += FILES_PER_STATEMENT) {
+                List<String> part = all.subList(from, Math.min(all.size(), from + FILES_PER_STATEMENT));
+                Map<String, String[]> hashes = new java.util.HashMap<>();
+                try (PreparedStatement s = c.prepareStatement("SELECT sha256, md5, sha1 FROM files WHERE sha256 IN ("
+                        + String.join(",", Collections.nCopies(part.size(), "?")) + ")")) {
+                    bind(s, new ArrayList<>(part));
+                    try (ResultSet r = s.executeQuery()) {
+                        while (r.next()) {
+                            hashes.put(r.getString(1), new String[] {r.getString(1), r.getString(2), r.getString(3)});
+                        }
+                    }
+                }
+                List<Object> arguments = new ArrayList<>();
+                List<Object> named = new ArrayList<>();
+                hashes.values().forEach(h -> {
+                    for (String hash : h) {
+                        if (hash != null && !hash.isEmpty()) {
+                            named.add(hash);
+                        }
+                    }
+                });
+                if (named.isEmpty()) {
+                    continue;
+                }
+                String sql = "SELECT l.sha256, i.hash, i.position, i.context" + FROM_ITEMS + where(batchId, query, arguments)
+                        + " AND l.status = 'done' AND i.hash IN (" + String.join(",", Collections.nCopies(named.size(), "?"))
+                        + ")"; // no ORDER BY: SQLite would walk the batch in position order instead of the hash index
+                arguments.addAll(named);
+                Map<String, List<FileRow>> rows = new java.util.HashMap<>();
+                try (PreparedStatement s = c.prepareStatement(sql)) {
+                    bind(s, arguments);
+                    try (ResultSet r = s.executeQuery()) {
+                        while (r.next()) {
+                            rows.computeIfAbsent(r.getString(1), k -> new ArrayList<>(3))
+                                    .add(new FileRow(r.getString(2), r.getInt(3), r.getString(4)));
+                        }
+                    }
+                }
+                rows.forEach((sha256, list) -> {
+                    list.sort(java.util.Comparator.comparingInt(FileRow::position));
+                    String[] h = hashes.get(sha256);
+                    if (h != null) {
+                        found.put(sha256, new FileRows(sha256, h[1], h[2], List.copyOf(list)));
+                    }
+                });
+            }
+        } catch (SQLException e) {
+            throw new StoreException("cannot read the files of batch " + batchId, e);
+        }
+        return found;
+    }
+
+    /** How many rows a query matches, and how they stand: answered (VirusTotal knows the file) or not. */
+    public record ExportCounts(int matched, int answered, int pending, int notFound, int errors) {
+    }
+
+    /** Counts the rows a query's filters match (its sort and page aside), by lookup state; one statement. */
+    public ExportCounts exportCounts(String batchId, ItemQuery query) {
+        List<Object> arguments = new ArrayList<>();
+        String sql = """
+                SELECT COUNT(*), COALESCE(SUM(CASE WHEN l.status = 'done' THEN 1 ELSE 0 END), 0),
+                  COALESCE(SUM(CASE WHEN l.status = 'pending' THEN 1 ELSE 0 END), 0),
+                  COALESCE(SUM(CASE WHEN l.status = 'not_found' THEN 1 ELSE 0 END), 0),
+                  COALESCE(SUM(CASE WHEN l.status = 'error' THEN 1 ELSE 0 END), 0)"""
+                + FROM_ITEMS + where(batchId, query, arguments);
+        try (Connection c = database.connection();
+                PreparedStatement s = c.prepareStatement(sql)) {
+            bind(s, arguments);
+            try (ResultSet r = s.executeQuery()) {
+                r.next();
+                return new ExportCounts(r.getInt(1), r.getInt(2), r.getInt(3), r.getInt(4), r.getInt(5));
+            }
+        } catch (SQLException e) {
+            throw new StoreException("cannot count the items of batch " + batchId, e);
+        }
+    }
+
     /** The statement that reads one page of a query; its arguments are added to {@code arguments}. */
     static String pageSql(String batchId, ItemQuery query, List<Object> arguments) {
         return itemColumns(query) + FROM_ITEMS + where(batchId, query, arguments) + orderBy(query)

@@ -321,6 +321,17 @@ public final class BatchService {
         return batch.isPresent();
     }
 
+    /** See {@link BatchRepository#matchingRowsOf}: the rows of a batch that hold each file's hashes. */
+    public java.util.Map<String, BatchRepository.FileRows> matchingRowsOf(String id, ItemQuery query,
+            java.util.Collection<String> sha256s) {
+        return batches.matchingRowsOf(id, query, sha256s);
+    }
+
+    /** See {@link BatchRepository#exportCounts}: the rows a query matches, by lookup state. */
+    public BatchRepository.ExportCounts exportCounts(String id, ItemQuery query) {
+        return batches.exportCounts(id, query);
+    }
+
     /**
      * The engines that flagged one hash of a batch and the names the file is known by; empty when the
      * batch is unknown or does not hold the hash.

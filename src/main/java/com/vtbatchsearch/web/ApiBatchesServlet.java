@@ -14,6 +14,9 @@ import com.vtbatchsearch.batch.FileDetails;
 import com.vtbatchsearch.batch.ItemQuery;
 import com.vtbatchsearch.batch.Progress;
 import com.vtbatchsearch.batch.UploadRejectedException;
+import com.vtbatchsearch.export.ExportFilter;
+import com.vtbatchsearch.export.ExportFormat;
+import com.vtbatchsearch.export.Exports;
 import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
@@ -29,7 +32,8 @@ import java.util.regex.Pattern;
 /**
  * The JSON API: {@code POST /api/batches} (multipart field {@code file}/{@code text}, or a
  * {@code text/plain} body) creates a batch; {@code GET /api/batches/{id}} reads it back, filtered, sorted
- * and paged by query parameters, or exports it ({@code ?format=csv|json});
+ * and paged by query parameters, or exports it ({@code ?format=csv|json}, block lists
+ * {@code ?format=sha256|md5|sha1}, a MISP event {@code ?format=misp}, a STIX 2.1 bundle {@code ?format=stix});
  * {@code GET /api/batches/{id}/items/{hash}} answers the engines that flagged one hash and its names;
  * {@code DELETE /api/batches/{id}} deletes a batch.
  * Every error is {@code {"error": "..."}} with its status.
@@ -42,6 +46,7 @@ public final class ApiBatchesServlet extends HttpServlet {
     private final ObjectMapper json;
     private final UploadThrottle throttle;
     private final UploadLimits limits;
+    private final Exports exports;
 
     public ApiBatchesServlet(UploadLimits limits, BatchService batches, ObjectMapper json, UploadThrottle throttle) {
         this.parser = new UploadParser(limits.maxUploadBytes(), limits.getMaxHashesPerBatch());
@@ -49,6 +54,7 @@ public final class ApiBatchesServlet extends HttpServlet {
         this.batches = batches;
         this.json = json;
         this.throttle = throttle;
+        this.exports = new Exports(batches, json.getFactory(), java.time.Clock.systemUTC());
     }
 
     /** The answer to a successful POST. */
@@ -149,16 +155,33 @@ public final class ApiBatchesServlet extends HttpServlet {
             return;
         }
         String format = request.getParameter("format");
+        String comments = request.getParameter("comments");
+        if (comments != null && !comments.equals("true") && !comments.equals("false")) {
+            Views.jsonError(response, json, HttpServletResponse.SC_BAD_REQUEST, "comments must be true or false");
+            return;
+        }
+        ExportFilter filter = ExportFilter.from(request.getParameterMap());
+        Optional<ExportFormat> file = ExportFormat.parse(format);
+        if (file.isPresent()) {
+            // Every matching file: the page a report shows is not a filter.
+            java.util.Map<String, String[]> unpaged = new java.util.HashMap<>(request.getParameterMap());
+            unpaged.remove("offset");
+            unpaged.remove("limit");
+            exportFile(id, file.get(), ItemQuery.fromParameters(unpaged, false), filter, "true".equals(comments),
+                    response);
+            return;
+        }
         if ("csv".equals(format)) {
-            exportCsv(id, query, response);
+            exportCsv(id, query, filter, response);
             return;
         }
         if (format != null && !format.equals("json")) {
-            Views.jsonError(response, json, HttpServletResponse.SC_BAD_REQUEST, "format must be csv or json");
+            Views.jsonError(response, json, HttpServletResponse.SC_BAD_REQUEST,
+                    "format must be one of csv, json, sha256, md5, sha1, misp, stix");
             return;
         }
         if (!query.isPaged()) {
-            streamAll(id, query, format != null, response);
+            streamAll(id, query, format != null ? filter : null, response);
             return;
         }
         Optional<BatchService.Report> report = batches.report(id, query);
@@ -169,7 +192,7 @@ public final class ApiBatchesServlet extends HttpServlet {
         BatchService.Report r = report.get();
         response.setHeader("Cache-Control", "no-store");
         if (format != null) {
-            attachment(response, id, "json");
+            attachment(response, filter.fileName(id, "json"));
         }
         Views.json(response, json, HttpServletResponse.SC_OK, new BatchJson(r.getBatch().getId(),
                 r.getBatch().getCreatedAt().toString(), r.isPending() ? "pending" : "done", r.getCounts(),
@@ -181,7 +204,7 @@ public final class ApiBatchesServlet extends HttpServlet {
      * Writes the answer without paging as the items are read, so a batch of any size costs a few rows of
      * memory; the same fields, in the same order, as {@link BatchJson}.
      */
-    private void streamAll(String id, ItemQuery query, boolean download, HttpServletResponse response)
+    private void streamAll(String id, ItemQuery query, ExportFilter download, HttpServletResponse response)
             throws IOException {
         Optional<BatchService.Report> summary = batches.summary(id, query);
         if (summary.isEmpty()) {
@@ -193,8 +216,8 @@ public final class ApiBatchesServlet extends HttpServlet {
         response.setContentType("application/json");
         response.setCharacterEncoding("UTF-8");
         response.setHeader("Cache-Control", "no-store");
-        if (download) {
-            attachment(response, id, "json");
+        if (download != null) {
+            attachment(response, download.fileName(id, "json"));
         }
         ObjectWriter itemWriter = json.writerFor(BatchItem.class).without(SerializationFeature.FLUSH_AFTER_WRITE_VALUE);
         JsonGenerator out = json.getFactory().createGenerator(response.getOutputStream());
@@ -277,12 +300,13 @@ public final class ApiBatchesServlet extends HttpServlet {
     }
 
     /** Streams the rows as they are read, so a batch of any size costs one chunk of rows in memory. */
-    private void exportCsv(String id, ItemQuery query, HttpServletResponse response) throws IOException {
+    private void exportCsv(String id, ItemQuery query, ExportFilter filter, HttpServletResponse response)
+            throws IOException {
         response.setStatus(HttpServletResponse.SC_OK);
         response.setContentType("text/csv");
         response.setCharacterEncoding("UTF-8");
         response.setHeader("Cache-Control", "no-store");
-        attachment(response, id, "csv");
+        attachment(response, filter.fileName(id, "csv"));
         ItemCsvWriter csv = new ItemCsvWriter(response.getWriter(), batches.engineColumns(query));
         if (exportOrCut(id, query, response, csv::write)) {
             csv.close();
@@ -319,8 +343,37 @@ public final class ApiBatchesServlet extends HttpServlet {
         }
     }
 
-    /** The id is a checked UUID, so the file name needs no quoting beyond the quotes. */
-    private static void attachment(HttpServletResponse response, String id, String extension) {
-        response.setHeader("Content-Disposition", "attachment; filename=\"vt-batch-" + id + "." + extension + "\"");
+    /**
+     * A block list, a MISP event or a STIX bundle of the files the query selects, streamed as it is read;
+     * a failure part-way cuts the connection as {@link #exportOrCut} does.
+     */
+    private void exportFile(String id, ExportFormat format, ItemQuery query, ExportFilter filter, boolean comments,
+            HttpServletResponse response) throws IOException {
+        response.setStatus(HttpServletResponse.SC_OK);
+        response.setContentType(format.contentType());
+        response.setCharacterEncoding("UTF-8");
+        response.setHeader("Cache-Control", "no-store");
+        attachment(response, filter.fileName(id, format.extension()));
+        try {
+            if (!exports.write(id, format, query, filter, comments, response.getOutputStream())) {
+                response.reset();
+                Views.jsonError(response, json, HttpServletResponse.SC_NOT_FOUND, "No such batch.");
+            }
+        } catch (RuntimeException e) {
+            LOG.warning(() -> "export of batch " + id + " failed part-way, " + (response.isCommitted()
+                    ? "connection cut" : "answered 500") + ": " + e);
+            if (response.isCommitted()) {
+                throw e;
+            }
+            response.reset();
+            response.setHeader("Cache-Control", "no-store");
+            Views.jsonError(response, json, HttpServletResponse.SC_INTERNAL_SERVER_ERROR,
+                    "The export could not be read; try again.");
+        }
+    }
+
+    /** The name holds only letters, digits, hyphens and dots (see {@link ExportFilter#fileName}): no quoting beyond the quotes. */
+    private static void attachment(HttpServletResponse response, String fileName) {
+        response.setHeader("Content-Disposition", "attachment; filename=\"" + fileName + "\"");
     }
 }

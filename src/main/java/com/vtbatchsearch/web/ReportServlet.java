@@ -4,6 +4,7 @@ import com.vtbatchsearch.batch.Batch;
 import com.vtbatchsearch.batch.BatchService;
 import com.vtbatchsearch.batch.ItemQuery;
 import com.vtbatchsearch.batch.UploadRejectedException;
+import com.vtbatchsearch.export.ExportFilter;
 import jakarta.servlet.ServletException;
 import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
@@ -89,6 +90,10 @@ public final class ReportServlet extends HttpServlet {
         ItemQuery query;
         try {
             query = ItemQuery.fromParameters(request.getParameterMap(), true);
+            // The page's filters and sort, carried by its links to the block lists, MISP and STIX exports.
+            ExportFilter filter = ExportFilter.from(request.getParameterMap());
+            request.setAttribute("exportFilters", filter.queryString());
+            request.setAttribute("exportFiltered", !filter.isEmpty());
         } catch (IllegalArgumentException e) {
             query = ItemQuery.fromParameters(Map.of(), true);
         }

@@ -241,7 +241,7 @@ class ReportBrowserIT {
         new Select(driver.findElement(By.id("filter-verdict"))).selectByValue("");
         wait.until(d -> text("#table-caption").equals("Rows 1–" + (hashes.size()) + " of " + hashes.size()));
         driver.findElement(By.id("export-csv")).click();
-        Path csv = downloads.resolve("vt-batch-" + id + ".csv");
+        Path csv = downloads.resolve("vt-batch-" + id.substring(0, 8) + ".csv");
         try {
             new WebDriverWait(driver, Duration.ofSeconds(20)).until(d -> Files.exists(csv));
         } catch (org.openqa.selenium.TimeoutException e) {
