@@ -11,7 +11,7 @@ import java.time.Instant;
  */
 @JsonPropertyOrder({"hash", "type", "status", "verdict", "malicious", "suspicious", "undetected", "harmless", "total",
         "label", "name", "fileType", "sha256", "firstSeen", "lastAnalysis", "vtUrl", "error", "stale", "refreshing",
-        "context"})
+        "context", "change", "previous"})
 @JsonInclude(JsonInclude.Include.ALWAYS)
 public final class BatchItem {
     public static final String PENDING = "pending";
@@ -29,6 +29,29 @@ public final class BatchItem {
     private final boolean stale;
     private final boolean refreshing;
     private final String context;
+    private final Change change;
+
+    /**
+     * What the batch's last re-check changed in this item: the kinds of change (see {@link ChangeKind}) and
+     * the answer before the re-check.
+     */
+    public record Change(java.util.List<String> kinds, Previous previous) {
+    }
+
+    /** The answer an item had before the last re-check; figures null when it was not found. */
+    @JsonPropertyOrder({"status", "answeredAt", "malicious", "suspicious", "undetected", "harmless", "label", "family"})
+    public record Previous(String status, String answeredAt, Integer malicious, Integer suspicious,
+            Integer undetected, Integer harmless, String label, String family) {
+        /** The earlier verdict category: malicious, suspicious, clean or not_found. */
+        @JsonIgnore
+        public String getVerdict() {
+            if (!DONE.equals(status) || malicious == null) {
+                return NOT_FOUND;
+            }
+            return ChangeKind.isMalicious(malicious) ? "malicious" : suspicious != null && suspicious > 0
+                    ? "suspicious" : "clean";
+        }
+    }
 
     /** The answer VirusTotal gave for a found file; null while pending, not found or failed. */
     public record Verdict(int malicious, int suspicious, int undetected, int harmless, String label, String name,
@@ -51,6 +74,13 @@ public final class BatchItem {
     /** @param context the line of the upload the hash first came from, the hash marked; null when not kept */
     public BatchItem(String hash, HashType type, String status, String error, Verdict verdict, boolean stale,
             boolean refreshing, String context) {
+        this(hash, type, status, error, verdict, stale, refreshing, context, null);
+    }
+
+    /** @param change what the batch's last re-check changed in the item; null when nothing */
+    public BatchItem(String hash, HashType type, String status, String error, Verdict verdict, boolean stale,
+            boolean refreshing, String context, Change change) {
+        this.change = change;
         this.hash = hash;
         this.type = type;
         this.status = status;
@@ -180,5 +210,21 @@ public final class BatchItem {
      */
     public String getContext() {
         return context;
+    }
+
+    /** The kinds of change the batch's last re-check found in this item; empty when none. */
+    public java.util.List<String> getChange() {
+        return change == null ? java.util.List.of() : change.kinds();
+    }
+
+    /** The item's answer before the last re-check when it changed; null otherwise. */
+    public Previous getPrevious() {
+        return change == null ? null : change.previous();
+    }
+
+    /** The kinds of change as text for the page and the CSV: space-separated; empty when none. */
+    @JsonIgnore
+    public String getChangeText() {
+        return String.join(" ", getChange());
     }
 }

@@ -48,6 +48,11 @@ public final class BatchRepository {
         this.exportChunk = exportChunk;
     }
 
+    /** The database the batches live in, for the repositories that share it. */
+    public Database database() {
+        return database;
+    }
+
     /**
      * Stores a batch and its items in one transaction: a hash with no answer yet (or only a failed
      * one) becomes pending, a stale answer is marked for refresh. The lookups rows are written in
@@ -434,14 +439,30 @@ public final class BatchRepository {
                             r.getString(11), r.getString(12), instant(r, 13), instant(r, 14));
                     into.add(new BatchItem(r.getString(1), HashType.valueOf(r.getString(2)), r.getString(3),
                             r.getString(4), verdict, isStale(r.getString(3), r.getLong(16), now), r.getInt(17) == 1,
-                            r.getString(18)));
-                    last = new Cursor(r.getObject(19), r.getLong(15));
+                            r.getString(18), change(r)));
+                    last = new Cursor(r.getObject(SORT_KEY_COLUMN), r.getLong(15));
                 }
             }
         } catch (SQLException e) {
             throw new StoreException("cannot read the items of batch " + batchId, e);
         }
         return last;
+    }
+
+    /** What the batch's last re-check changed in the row's item (columns 19–27); null when nothing. */
+    private static BatchItem.Change change(ResultSet r) throws SQLException {
+        String kinds = r.getString(19);
+        if (kinds == null) {
+            return null;
+        }
+        return new BatchItem.Change(ChangeKind.read(kinds), new BatchItem.Previous(r.getString(20),
+                String.valueOf(instant(r, 21)),
+                integer(r, 22), integer(r, 23), integer(r, 24), integer(r, 25), r.getString(26), r.getString(27)));
+    }
+
+    private static Integer integer(ResultSet r, int column) throws SQLException {
+        int value = r.getInt(column);
+        return r.wasNull() ? null : value;
     }
 
     /** How many items of the batch match the query's filters (its sort and page aside). */
@@ -490,7 +511,11 @@ public final class BatchRepository {
     private static final String ITEM_COLUMNS = """
             SELECT i.hash, i.hash_type, l.status, l.error,
                    f.malicious, f.suspicious, f.undetected, f.harmless, f.label, f.name, f.file_type,
-                   f.sha256, f.first_seen, f.last_analysis, i.position, l.updated_at, l.refresh, i.context""";
+                   f.sha256, f.first_seen, f.last_analysis, i.position, l.updated_at, l.refresh, i.context,
+                   c.kinds, c.prev_status, c.prev_answered_at, c.prev_malicious, c.prev_suspicious, c.prev_undetected,
+                   c.prev_harmless, c.prev_label, c.prev_family""";
+    /** Where {@link #itemColumns} puts the sort key: after the item columns. */
+    private static final int SORT_KEY_COLUMN = 28;
 
     /** The item columns and, last, the query's sort key, where the next chunk of an export starts. */
     private static String itemColumns(ItemQuery query) {
@@ -503,6 +528,7 @@ public final class BatchRepository {
             FROM batch_items i
             JOIN lookups l ON l.hash = i.hash
             LEFT JOIN files f ON l.status = 'done' AND f.sha256 = l.sha256
+            LEFT JOIN batch_changes c ON c.batch_id = i.batch_id AND c.hash = i.hash
             WHERE i.batch_id = ?""";
 
     /** Rank of each verdict when sorting by it: the worst first when ascending. */
@@ -526,6 +552,12 @@ public final class BatchRepository {
                 case ERROR -> " AND l.status = 'error'";
                 case PENDING -> " AND l.status = 'pending'";
             });
+        }
+        if (ItemQuery.ANY_CHANGE.equals(query.change())) {
+            sql.append(" AND c.kinds IS NOT NULL");
+        } else if (query.change() != null) {
+            sql.append(" AND c.kinds LIKE ?");
+            arguments.add("%," + query.change() + ",%");
         }
         if (query.text() != null) {
             // LOWER on both sides: SQLite's LIKE ignores case, PostgreSQL's does not.
@@ -616,6 +648,10 @@ public final class BatchRepository {
                     }
                 }
                 int deleted;
+                try (PreparedStatement changes = c.prepareStatement("DELETE FROM batch_changes WHERE batch_id = ?")) {
+                    changes.setString(1, id);
+                    changes.executeUpdate();
+                }
                 try (PreparedStatement items = c.prepareStatement("DELETE FROM batch_items WHERE batch_id = ?");
                         PreparedStatement batch = c.prepareStatement("DELETE FROM batches WHERE id = ?")) {
                     items.setString(1, id);

@@ -14,14 +14,24 @@ import java.util.Optional;
  *                from; null for none
  * @param sort    the column to sort by; upload order when {@link Sort#POSITION}
  * @param limit   most items to return; 0 for all (no paging)
+ * @param change  items the batch's last re-check changed: {@link #ANY_CHANGE} for any kind, or a
+ *                {@link ChangeKind#key()}; null for all items
  */
-public record ItemQuery(Verdict verdict, String text, Sort sort, boolean descending, int offset, int limit) {
+public record ItemQuery(Verdict verdict, String text, Sort sort, boolean descending, int offset, int limit,
+        String change) {
     public static final int DEFAULT_PAGE_SIZE = 100;
     public static final int MAX_PAGE_SIZE = 1000;
     public static final int MAX_TEXT_LENGTH = 200;
 
     /** All items in upload order. */
     public static final ItemQuery ALL = new ItemQuery(null, null, Sort.POSITION, false, 0, 0);
+    /** {@link #change()} for items changed in any way. */
+    public static final String ANY_CHANGE = "any";
+
+    /** Without a change filter. */
+    public ItemQuery(Verdict verdict, String text, Sort sort, boolean descending, int offset, int limit) {
+        this(verdict, text, sort, descending, offset, limit, null);
+    }
 
     /** The verdict categories of an item; an item is in exactly one. */
     public enum Verdict {
@@ -92,12 +102,18 @@ public record ItemQuery(Verdict verdict, String text, Sort sort, boolean descend
         return limit;
     }
 
+    /** The change filter's value: {@code any}, a kind, or empty for none. */
+    public String getChangeKey() {
+        return change == null ? "" : change;
+    }
+
     public boolean isPaged() {
         return limit > 0;
     }
 
     /**
-     * Reads {@code verdict}, {@code q}, {@code sort}, {@code dir}, {@code offset} and {@code limit}. Paging
+     * Reads {@code verdict}, {@code q}, {@code sort}, {@code dir}, {@code offset}, {@code limit}, {@code changed}
+     * ({@code true} for the items the last re-check changed) and {@code change} (one kind of change). Paging
      * applies when {@code offset} or {@code limit} is given (limit defaults to 100, at most 1000) or when
      * {@code pagedByDefault}; without it every matching item is returned.
      *
@@ -131,7 +147,22 @@ public record ItemQuery(Verdict verdict, String text, Sort sort, boolean descend
         boolean paged = pagedByDefault || offsetValue != null || limitValue != null;
         int offset = paged ? number(offsetValue, "offset", 0, Integer.MAX_VALUE, 0) : 0;
         int limit = paged ? number(limitValue, "limit", 1, MAX_PAGE_SIZE, DEFAULT_PAGE_SIZE) : 0;
-        return new ItemQuery(verdict, text, sort, descending, offset, limit);
+        return new ItemQuery(verdict, text, sort, descending, offset, limit, change(parameters));
+    }
+
+    /** {@code changed=true|false} and {@code change=<kind>}: null, {@link #ANY_CHANGE} or a kind's key. */
+    private static String change(Map<String, String[]> parameters) {
+        String changed = first(parameters, "changed");
+        if (changed != null && !changed.isEmpty() && !changed.equals("true") && !changed.equals("false")) {
+            throw new IllegalArgumentException("changed must be true or false");
+        }
+        String kind = first(parameters, "change");
+        if (kind != null && !kind.isEmpty() && !kind.equals(ANY_CHANGE)) {
+            return ChangeKind.parse(kind).map(ChangeKind::key).orElseThrow(() -> new IllegalArgumentException(
+                    "change must be one of any, " + String.join(", ",
+                            java.util.Arrays.stream(ChangeKind.values()).map(ChangeKind::key).toList())));
+        }
+        return "true".equals(changed) || ANY_CHANGE.equals(kind) ? ANY_CHANGE : null;
     }
 
     private static String first(Map<String, String[]> parameters, String name) {
