@@ -41,7 +41,10 @@ public record AppConfig(
         SqliteJournalMode sqliteJournalMode,
         int vtRequestsPerHour,
         int vtRequestsPerMonth,
-        Optional<HttpProxy> vtProxy) {
+        Optional<HttpProxy> vtProxy,
+        Optional<URI> webhookUrl,
+        Optional<URI> publicBaseUrl,
+        int changeMinDelta) {
 
     public static final String DEFAULT_VT_BASE_URL = "https://www.virustotal.com/api/v3";
     /** Where the SQLite file lives on Azure App Service: /home is the share that survives restarts. */
@@ -100,12 +103,16 @@ public record AppConfig(
         int perHour = reader.integer("VT_REQUESTS_PER_HOUR", 0, 0, 1_000_000_000);
         int perMonth = reader.integer("VT_REQUESTS_PER_MONTH", 0, 0, 1_000_000_000);
         Optional<HttpProxy> proxy = reader.proxy(baseUrl);
+        Optional<URI> webhook = reader.optionalHttpUrl("WEBHOOK_URL");
+        Optional<URI> publicBase = reader.optionalHttpUrl("PUBLIC_BASE_URL");
+        int changeMinDelta = reader.integer("CHANGE_MIN_DELTA", 3, 1, 1000);
         if (!reader.errors.isEmpty()) {
             throw new InvalidConfigException(reader.errors);
         }
         return new AppConfig(apiKey, baseUrl, perMinute, perDay, timeout, attempts, retryBase, workers,
                 cacheTtlDays, notFoundTtlHours, redis, dataDir, dbUrl, dbUser, dbPassword, maxUpload, maxHashes,
-                accessToken, batchesPerHour, newHashesPerDay, retentionDays, journalMode, perHour, perMonth, proxy);
+                accessToken, batchesPerHour, newHashesPerDay, retentionDays, journalMode, perHour, perMonth, proxy,
+                webhook, publicBase, changeMinDelta);
     }
 
     /** Azure App Service sets these in every app's environment. */
@@ -147,7 +154,10 @@ public record AppConfig(
                 + ", vtRequestsPerHour=" + (vtRequestsPerHour == 0 ? "0 (no limit of its own)" : vtRequestsPerHour)
                 + ", vtRequestsPerMonth=" + (vtRequestsPerMonth == 0 ? "0 (no limit of its own)" : vtRequestsPerMonth)
                 + ", vtProxy=" + vtProxy.map(p -> p.variable() + " " + p + (p.hasCredentials() ? " (with credentials)" : ""))
-                        .orElse("(none from the environment)") + "]";
+                        .orElse("(none from the environment)")
+                + ", webhookUrl=" + webhookUrl.map(u -> u.getScheme() + "://" + u.getHost() + "/(hidden)").orElse("(none)")
+                + ", publicBaseUrl=" + publicBaseUrl.map(Object::toString).orElse("(none)")
+                + ", changeMinDelta=" + changeMinDelta + "]";
     }
 
     static String withoutPassword(URI uri) {
@@ -225,6 +235,26 @@ public record AppConfig(
             } catch (URISyntaxException e) {
                 errors.add(name + " is not a valid URL: '" + text + "'");
                 return URI.create(defaultValue);
+            }
+        }
+
+        /** An optional http(s) URL with a host; a malformed one is an error naming the setting. */
+        Optional<URI> optionalHttpUrl(String name) {
+            String value = value(name);
+            if (value == null) {
+                return Optional.empty();
+            }
+            try {
+                URI uri = new URI(value);
+                if (!("http".equals(uri.getScheme()) || "https".equals(uri.getScheme())) || uri.getHost() == null
+                        || uri.getHost().isEmpty()) {
+                    errors.add(name + " must be an http(s) URL with a host, such as https://hooks.example.com/...");
+                    return Optional.empty();
+                }
+                return Optional.of(uri);
+            } catch (URISyntaxException e) {
+                errors.add(name + " is not a valid URL (expected http(s)://host/...)");
+                return Optional.empty();
             }
         }
 

@@ -235,6 +235,26 @@ public final class BatchService {
     /** What a re-check of a batch would cost now and when it would be done. */
     public record RecheckEstimate(int lookups, long lookupsToGo, Long etaSeconds, String etaText, String doneAt,
             boolean running) {
+        // Bean-style accessors for JSP EL, which does not read record components.
+
+        public int getLookups() {
+            return lookups;
+        }
+
+        public String getEtaText() {
+            return etaText;
+        }
+
+        /** When it would be done, for the page: "HH:MM UTC", with the date when not today; empty without estimate. */
+        @com.fasterxml.jackson.annotation.JsonIgnore
+        public String getDoneAtText() {
+            if (doneAt == null) {
+                return "";
+            }
+            java.time.ZonedDateTime at = Instant.parse(doneAt).atZone(java.time.ZoneOffset.UTC);
+            boolean today = at.toLocalDate().equals(java.time.LocalDate.now(java.time.ZoneOffset.UTC));
+            return (today ? "" : at.toLocalDate() + " ") + String.format("%02d:%02d UTC", at.getHour(), at.getMinute());
+        }
     }
 
     /** How many lookups a re-check of the batch would make now and when it would be done; empty for an unknown batch. */
@@ -256,14 +276,19 @@ public final class BatchService {
         return find(id).map(batch -> rechecks.countToRecheck(batch.getId()));
     }
 
-    /** True while a re-check of the batch runs; empty for an unknown batch. */
-    public Optional<Boolean> recheckRunning(String id) {
-        return find(id).flatMap(batch -> rechecks.state(batch.getId())).map(Recheck::isRunning);
+    /** The batch's watch and last re-check; empty for an unknown batch. */
+    public Optional<Recheck> recheckState(String id) {
+        return find(id).flatMap(batch -> rechecks.state(batch.getId()));
     }
 
     /** Sets (or with null clears) the batch's watch schedule; false for an unknown batch. */
     public boolean watch(String id, Recheck.Watch watch) {
         return find(id).map(batch -> rechecks.setWatch(batch.getId(), watch)).orElse(false);
+    }
+
+    /** The batch's counts read now, not shared: for a message sent once, which must not be a second old. */
+    public Optional<BatchCounts> freshCounts(String id) {
+        return find(id).map(batches::counts);
     }
 
     /** The repository of re-checks, for the jobs that finish them, schedule them and announce completions. */

@@ -40,7 +40,13 @@ final class ItemCsvWriter implements AutoCloseable {
             new Column("lastAnalysis", BatchItem::getLastAnalysis),
             new Column("vtUrl", BatchItem::getVtUrl),
             new Column("error", BatchItem::getError),
-            new Column("context", BatchItem::getContext));
+            new Column("context", BatchItem::getContext),
+            new Column("change", BatchItem::getChangeText),
+            new Column("previousVerdict", i -> i.getPrevious() == null ? null : i.getPrevious().getVerdict()),
+            new Column("previousMalicious", i -> i.getPrevious() == null ? null : i.getPrevious().malicious()),
+            new Column("previousLabel", i -> i.getPrevious() == null ? null : i.getPrevious().label()),
+            new Column("previousFamily", i -> i.getPrevious() == null ? null : i.getPrevious().family()),
+            new Column("previousAnsweredAt", i -> i.getPrevious() == null ? null : i.getPrevious().answeredAt()));
 
     static final String[] HEADER = COLUMNS.stream().map(Column::name).toArray(String[]::new);
 
