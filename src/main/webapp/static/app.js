@@ -260,8 +260,11 @@
       verdict: data.verdict || '',
       q: data.q || '',
       sort: data.sort || 'position',
-      dir: data.dir || 'asc'
+      dir: data.dir || 'asc',
+      change: data.change || ''
     };
+    var notifyWhenDone = false;
+    var wasPending = data.status !== 'done';
     var expanded = {};
     var detailsCache = {};
     var timer = null;
@@ -275,6 +278,7 @@
     var rows = document.getElementById('rows');
     var caption = document.getElementById('table-caption');
     var verdictSelect = document.getElementById('filter-verdict');
+    var changeSelect = document.getElementById('filter-change');
     var search = document.getElementById('filter-q');
     var pageSize = document.getElementById('page-size');
     var pager = document.querySelector('.pager');
@@ -294,6 +298,21 @@
       state.offset = 0;
       refreshNow();
     });
+    changeSelect.addEventListener('change', function () {
+      state.change = changeSelect.value;
+      state.offset = 0;
+      refreshNow();
+    });
+    Array.prototype.forEach.call(document.querySelectorAll('.change-counter'), function (button) {
+      button.addEventListener('click', function () {
+        var c = button.dataset.change;
+        state.change = state.change === c ? '' : c;
+        changeSelect.value = state.change;
+        state.offset = 0;
+        refreshNow();
+      });
+    });
+    setUpNotification();
     var searchDelay = null;
     function searchChanged() {
       clearTimeout(searchDelay);
@@ -341,6 +360,11 @@
       if (state.q) {
         params.set('q', state.q);
       }
+      if (state.change === 'any') {
+        params.set('changed', 'true');
+      } else if (state.change) {
+        params.set('change', state.change);
+      }
       if (state.sort !== 'position') {
         params.set('sort', state.sort);
       }
@@ -370,8 +394,11 @@
           sizeFactor = 1 + Math.floor(batch.counts.unique / 10000);
           render(batch);
           keepAddressInStep(params);
-          // Refreshed answers arrive while the batch counts as done: keep asking until they are in.
-          schedule(batch.status !== 'done' || batch.counts.refreshing > 0);
+          notifyIfDone(batch);
+          // Refreshed answers arrive while the batch counts as done: keep asking until they are in, and
+          // until a re-check is finished (its changes are written then).
+          schedule(batch.status !== 'done' || batch.counts.refreshing > 0
+            || (batch.recheck && batch.recheck.running));
         })
         .catch(function () {
           if (mine !== sequence) {
@@ -427,8 +454,73 @@
         button.setAttribute('aria-pressed', String(button.dataset.verdict === state.verdict));
       });
       drawChart(c);
+      renderRecheck(batch.recheck);
       renderRows(batch.items);
       renderPager(batch.matched);
+    }
+
+    function renderRecheck(recheck) {
+      if (!recheck) {
+        return;
+      }
+      var status = document.getElementById('recheck-status');
+      status.textContent = recheck.running ? 'A re-check started ' + recheck.startedAt + ' is running.'
+        : recheck.doneAt ? 'The last re-check, started ' + recheck.startedAt + ', changed ' + recheck.changed + ' items.'
+        : 'Not re-checked yet.';
+      document.getElementById('count-changed').textContent = formatNumber(recheck.changed);
+      Object.keys(recheck.changes || {}).forEach(function (kind) {
+        var n = document.getElementById('count-change-' + kind);
+        if (n) {
+          n.textContent = formatNumber(recheck.changes[kind]);
+        }
+      });
+      document.getElementById('recheck-button').disabled = !!recheck.running;
+      Array.prototype.forEach.call(document.querySelectorAll('.change-counter'), function (button) {
+        button.setAttribute('aria-pressed', String(button.dataset.change === state.change));
+      });
+    }
+
+    // The Notification API is asked for permission only after a click on the button.
+    function setUpNotification() {
+      var button = document.getElementById('notify-done');
+      var status = document.getElementById('notify-status');
+      if (!('Notification' in window) || data.status === 'done') {
+        return;
+      }
+      button.hidden = false;
+      button.addEventListener('click', function () {
+        var asked = window.Notification.requestPermission();
+        Promise.resolve(asked).then(function (permission) {
+          if (permission === 'granted') {
+            notifyWhenDone = true;
+            button.hidden = true;
+            status.textContent = 'This browser will tell you when the batch is done (keep this page open).';
+          } else {
+            status.textContent = 'Notifications are blocked in this browser.';
+          }
+        });
+      });
+    }
+
+    function notifyIfDone(batch) {
+      var pending = batch.status !== 'done';
+      if (wasPending && !pending) {
+        document.getElementById('notify-done').hidden = true;
+        if (notifyWhenDone) {
+          notifyWhenDone = false;
+          var c = batch.counts;
+          try {
+            new window.Notification('VT Batch Search: batch done', {
+              body: formatNumber(c.unique) + ' hashes: ' + formatNumber(c.malicious) + ' malicious, '
+                + formatNumber(c.suspicious) + ' suspicious, ' + formatNumber(c.clean) + ' clean',
+              tag: 'vtbatch-' + data.batchId
+            });
+          } catch (e) {
+            // a browser that offers the API but refuses to show one here: nothing else to do
+          }
+        }
+      }
+      wasPending = pending;
     }
 
     function eta(seconds) {
@@ -522,6 +614,15 @@
         badge.title = item.error;
       }
       verdictCell.appendChild(badge);
+      (item.change || []).forEach(function (kind) {
+        var mark = el('span', 'change', kind.replace(/_/g, ' '));
+        if (item.previous) {
+          mark.title = 'before: ' + (VERDICT_TEXT[previousVerdict(item.previous)] || '')
+            + (item.previous.malicious !== null ? ', ' + item.previous.malicious + ' engines' : '')
+            + (item.previous.label ? ', ' + item.previous.label : '');
+        }
+        verdictCell.appendChild(mark);
+      });
       if (item.stale) {
         verdictCell.appendChild(el('span', 'stale', item.refreshing ? 'stale, refreshing' : 'stale'));
       }
@@ -570,6 +671,40 @@
       return tr;
     }
 
+    function previousVerdict(p) {
+      if (p.status !== 'done' || p.malicious === null) {
+        return 'not_found';
+      }
+      return p.malicious > 0 ? 'malicious' : p.suspicious > 0 ? 'suspicious' : 'clean';
+    }
+
+    function fillHistory(box, history) {
+      var part = el('div', 'history');
+      part.appendChild(el('h3', null, 'Earlier answers (' + history.length + ')'));
+      if (history.length === 0) {
+        part.appendChild(el('p', 'muted', 'None: this is the first answer.'));
+      } else {
+        var list = el('ol', 'history-list');
+        history.forEach(function (h) {
+          var li = el('li');
+          li.appendChild(el('time', null, h.answeredAt.slice(0, 16).replace('T', ' ')));
+          li.appendChild(el('span', 'verdict v-' + h.verdict, VERDICT_TEXT[h.verdict] || h.verdict));
+          if (h.malicious !== null) {
+            li.appendChild(el('span', 'num', ' ' + h.malicious + ' engines'));
+          }
+          if (h.label) {
+            li.appendChild(el('span', null, ' \u00B7 ' + h.label));
+          }
+          if (h.family) {
+            li.appendChild(el('span', 'muted', ' \u00B7 family ' + h.family));
+          }
+          list.appendChild(li);
+        });
+        part.appendChild(list);
+      }
+      box.appendChild(part);
+    }
+
     function fillDetails(td, details) {
       td.replaceChildren();
       var box = el('div', 'details-box');
@@ -603,6 +738,7 @@
       }
       box.appendChild(engines);
       box.appendChild(names);
+      fillHistory(box, details.history || []);
       td.appendChild(box);
     }
 
@@ -610,7 +746,7 @@
       var first = matched === 0 ? 0 : state.offset + 1;
       var last = Math.min(state.offset + state.limit, matched);
       caption.textContent = 'Rows ' + formatNumber(first) + '\u2013' + formatNumber(last) + ' of ' + formatNumber(matched)
-        + (state.verdict || state.q ? ' matching' : '');
+        + (state.verdict || state.q || state.change ? ' matching' : '');
       pager.replaceChildren();
       var prev = el('button', 'secondary', '\u2190 Previous');
       prev.type = 'button';
