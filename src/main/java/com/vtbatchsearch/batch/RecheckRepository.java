@@ -172,7 +172,7 @@ public final class RecheckRepository {
     public Optional<Finished> finishIfDone(String batchId, Instant now, int minDelta) {
         return database.inTransaction("cannot finish the re-check of batch " + batchId, c -> {
             try (PreparedStatement s = c.prepareStatement("UPDATE batches SET recheck_done_at = ? WHERE id = ?"
-                    + " AND recheck_started_at IS NOT NULL AND recheck_done_at IS NULL AND" + NOTHING_OPEN)) {
+                    + " AND recheck_started_at IS NOT NULL AND recheck_done_at IS NULL AND " + NOTHING_OPEN)) {
                 s.setLong(1, now.toEpochMilli());
                 s.setString(2, batchId);
                 if (s.executeUpdate() == 0) {

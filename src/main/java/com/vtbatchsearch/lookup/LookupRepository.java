@@ -186,7 +186,7 @@ public final class LookupRepository {
                 PreparedStatement prune = c.prepareStatement("""
                         DELETE FROM verdict_history WHERE hash = ? AND replaced_at < (
                           SELECT h.replaced_at FROM verdict_history h WHERE h.hash = ?
-                          ORDER BY h.replaced_at DESC LIMIT 1 OFFSET """ + (HISTORY_PER_HASH - 1) + ")")) {
+                          ORDER BY h.replaced_at DESC LIMIT 1 OFFSET""" + " " + (HISTORY_PER_HASH - 1) + ")")) {
             for (EarlierAnswer e : earlier) {
                 insert.setString(1, e.hash());
                 insert.setLong(2, e.replacedAt().toEpochMilli());
