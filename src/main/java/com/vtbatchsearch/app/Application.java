@@ -187,6 +187,11 @@ public final class Application implements AutoCloseable {
                 TimeUnit.MILLISECONDS);
     }
 
+    /** The webhook of {@code WEBHOOK_URL}; null when none is set. */
+    public Webhook webhook() {
+        return webhook;
+    }
+
     /** Completions and finished re-checks; tests run it at once instead of waiting for its next run. */
     public BatchEvents events() {
         return events;
