@@ -257,11 +257,17 @@ public final class BatchService {
         }
     }
 
-    /** How many lookups a re-check of the batch would make now and when it would be done; empty for an unknown batch. */
+    /**
+     * How many lookups a re-check of the batch would make now and when it would be done, from the batch's
+     * shared counts (at most a second or two old); empty for an unknown batch. The charge counts exactly:
+     * {@link #recheckLookups}.
+     */
     public Optional<RecheckEstimate> recheckEstimate(String id) {
         return find(id).map(batch -> {
-            int lookups = rechecks.countToRecheck(batch.getId());
             BatchCounts counts = shared.counts(batch);
+            // From the shared counts, so a report page costs no count of its batch: every answer not being
+            // refreshed already (found, not found or failed) is looked up again.
+            int lookups = Math.max(0, counts.getDone() - counts.getRefreshing());
             Progress p = progress(batch.getId(), counts.getPending() + counts.getRefreshing() + lookups);
             Long eta = p.getEtaSeconds();
             boolean running = rechecks.state(batch.getId()).map(Recheck::isRunning).orElse(false);

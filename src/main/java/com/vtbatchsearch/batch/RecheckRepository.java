@@ -66,14 +66,19 @@ public final class RecheckRepository {
             }
             int changed = 0;
             if (done != null) {
-                try (PreparedStatement s = c.prepareStatement("SELECT kinds FROM batch_changes WHERE batch_id = ?")) {
+                // One aggregate over the batch's changed items, counted in the database.
+                StringBuilder sql = new StringBuilder("SELECT COUNT(*)");
+                for (ChangeKind kind : ChangeKind.values()) {
+                    sql.append(", SUM(CASE WHEN kinds LIKE '%,").append(kind.key()).append(",%' THEN 1 ELSE 0 END)");
+                }
+                try (PreparedStatement s = c.prepareStatement(sql + " FROM batch_changes WHERE batch_id = ?")) {
                     s.setString(1, batchId);
                     try (ResultSet r = s.executeQuery()) {
-                        while (r.next()) {
-                            changed++;
-                            for (String key : ChangeKind.read(r.getString(1))) {
-                                byKind.computeIfPresent(key, (k, n) -> n + 1);
-                            }
+                        r.next();
+                        changed = r.getInt(1);
+                        int column = 2;
+                        for (ChangeKind kind : ChangeKind.values()) {
+                            byKind.put(kind.key(), r.getInt(column++));
                         }
                     }
                 }

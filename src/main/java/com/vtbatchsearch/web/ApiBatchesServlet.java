@@ -167,7 +167,7 @@ public final class ApiBatchesServlet extends HttpServlet {
         }
         BatchService.RecheckStarted started;
         try (UploadThrottle.Ticket ticket = throttle.admitRefresh(request.getRemoteAddr())) {
-            ticket.spendNewHashes(estimate.get().lookups());
+            ticket.spendNewHashes(batches.recheckLookups(id).orElse(0));
             started = batches.recheck(id).orElseThrow();
             if (started.started()) {
                 ticket.commit();

@@ -370,7 +370,7 @@ class ReportBrowserIT {
         String worse = "c0ffee01".repeat(8);
         String relabelled = "c0ffee02".repeat(8);
         String same = "c0ffee03".repeat(8);
-        VT.script(worse, file(worse, 0, "clean.sample"), file(worse, 9, "trojan.worse"));
+        VT.script(worse, file(worse, 0, "w.sample"), file(worse, 9, "w.sample"));
         VT.script(relabelled, file(relabelled, 4, "adware.one"), file(relabelled, 4, "adware.two"));
         String id = uploadAndWait(http, worse, relabelled, same);
 
@@ -426,7 +426,7 @@ class ReportBrowserIT {
         driver.findElement(By.cssSelector("#rows tr.item[data-hash='" + worse + "'] button.expand")).click();
         wait.until(d -> text("#rows tr.details").contains("Earlier answers (1)"));
         String history = text("#rows tr.details .history");
-        assertTrue(history.contains("suspicious") && history.contains("0 engines") && history.contains("clean.sample"),
+        assertTrue(history.contains("suspicious") && history.contains("0 engines") && history.contains("w.sample"),
                 history);
         assertTrue(text("#rows tr.details").contains("Engines that flagged it (10)"), text("#rows tr.details"));
         screenshotAt("report-recheck.png", 1366, 1200);
