@@ -264,6 +264,7 @@
       change: data.change || ''
     };
     var notifyWhenDone = false;
+    var recheckWasRunning = false;
     var wasPending = data.status !== 'done';
     var expanded = {};
     var detailsCache = {};
@@ -475,6 +476,13 @@
         }
       });
       document.getElementById('recheck-button').disabled = !!recheck.running;
+      var estimate = document.getElementById('recheck-estimate');
+      if (recheck.running) {
+        estimate.textContent = 'Running: the answers come in as they are looked up.';
+      } else if (recheckWasRunning) {
+        refreshEstimate(estimate);
+      }
+      recheckWasRunning = !!recheck.running;
       Array.prototype.forEach.call(document.querySelectorAll('.change-counter'), function (button) {
         button.setAttribute('aria-pressed', String(button.dataset.change === state.change));
       });
@@ -521,6 +529,32 @@
         }
       }
       wasPending = pending;
+    }
+
+    // What a re-check would cost now, asked of the API (a POST that changes nothing, with the page's CSRF token).
+    function refreshEstimate(target) {
+      var csrf = document.querySelector('#recheck-form input[name=csrf]');
+      var headers = { 'Accept': 'application/json' };
+      if (csrf) {
+        headers['X-CSRF-Token'] = csrf.value;
+      }
+      fetch(api + '/recheck?dryRun=true', { method: 'POST', headers: headers })
+        .then(function (response) {
+          if (!response.ok) {
+            throw new Error('status ' + response.status);
+          }
+          return response.json();
+        })
+        .then(function (e) {
+          var when = e.doneAt ? new Date(e.doneAt) : null;
+          target.textContent = formatNumber(e.lookups) + ' lookups'
+            + (when ? ', done about ' + String(when.getUTCHours()).padStart(2, '0') + ':'
+              + String(when.getUTCMinutes()).padStart(2, '0') + ' UTC (' + e.etaText + ')' : '')
+            + '; other batches keep their turns.';
+        })
+        .catch(function () {
+          target.textContent = '';
+        });
     }
 
     function eta(seconds) {

@@ -81,7 +81,7 @@
     <form class="recheck-form" id="recheck-form" method="post" action="${ctx}/report/${report.batch.id}/recheck">
       <input type="hidden" name="csrf" value="<c:out value='${csrf.token}'/>">
       <button type="submit" id="recheck-button" class="secondary" ${recheck.running ? 'disabled' : ''}>Re-check every answer</button>
-      <span id="recheck-estimate" class="muted"><c:if test="${recheckEstimate != null}"><c:out value="${recheckEstimate.lookups}"/> lookups<c:if test="${not empty recheckEstimate.doneAtText}">, done about <c:out value="${recheckEstimate.doneAtText}"/> (<c:out value="${recheckEstimate.etaText}"/>)</c:if>; other batches keep their turns.</c:if></span>
+      <span id="recheck-estimate" class="muted"><c:if test="${recheck.running}">Running: the answers come in as they are looked up.</c:if><c:if test="${recheckEstimate != null && !recheck.running}"><c:out value="${recheckEstimate.lookups}"/> lookups<c:if test="${not empty recheckEstimate.doneAtText}">, done about <c:out value="${recheckEstimate.doneAtText}"/> (<c:out value="${recheckEstimate.etaText}"/>)</c:if>; other batches keep their turns.</c:if></span>
     </form>
     <form class="watch-form" id="watch-form" method="post" action="${ctx}/report/${report.batch.id}/watch">
       <input type="hidden" name="csrf" value="<c:out value='${csrf.token}'/>">

@@ -198,7 +198,8 @@ class ReportApiIT {
         assertEquals(0xBF, body[2] & 0xFF);
         String csv = new String(body, 3, body.length - 3, StandardCharsets.UTF_8);
         assertTrue(csv.startsWith("hash,type,status,verdict,malicious,suspicious,undetected,harmless,total,label,"
-                + "name,fileType,sha256,firstSeen,lastAnalysis,vtUrl,error,context\r\n"), csv);
+                + "name,fileType,sha256,firstSeen,lastAnalysis,vtUrl,error,context,change,previousVerdict,"
+                + "previousMalicious,previousLabel,previousFamily,previousAnsweredAt\r\n"), csv);
         String outsideQuotes = csv.replaceAll("\"(?:[^\"]|\"\")*\"", "\"\"");
         assertFalse(Pattern.compile("[^\r]\n").matcher(outsideQuotes).find(), "rows end with CRLF");
 

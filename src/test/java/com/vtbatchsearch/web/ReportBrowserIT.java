@@ -402,6 +402,7 @@ class ReportBrowserIT {
         assertEquals("Not re-checked yet.", text("#recheck-status"));
         driver.findElement(By.id("recheck-button")).click();
         wait.until(d -> text("#recheck-status").contains("changed 2 items"));
+        wait.until(d -> text("#recheck-estimate").startsWith("3 lookups, done about "));
         assertEquals("2", text("#count-changed"));
         assertEquals("1", text("#count-change-newly_malicious"));
         assertEquals("1", text("#count-change-label_changed"));
