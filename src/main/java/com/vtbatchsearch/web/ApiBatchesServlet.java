@@ -31,6 +31,8 @@ import java.util.regex.Pattern;
  * {@code text/plain} body) creates a batch; {@code GET /api/batches/{id}} reads it back, filtered, sorted
  * and paged by query parameters, or exports it ({@code ?format=csv|json});
  * {@code GET /api/batches/{id}/items/{hash}} answers the engines that flagged one hash and its names;
+ * {@code POST /api/batches/{id}/recheck} looks every answer up again (or, with {@code dryRun=true}, says
+ * what that costs), {@code POST /api/batches/{id}/watch} sets its re-check schedule;
  * {@code DELETE /api/batches/{id}} deletes a batch.
  * Every error is {@code {"error": "..."}} with its status.
  */
