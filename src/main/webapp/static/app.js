@@ -481,6 +481,7 @@
         estimate.textContent = 'Running: the answers come in as they are looked up.';
       } else if (recheckWasRunning) {
         refreshEstimate(estimate);
+        detailsCache = {}; // the rows' histories have grown
       }
       recheckWasRunning = !!recheck.running;
       Array.prototype.forEach.call(document.querySelectorAll('.change-counter'), function (button) {
