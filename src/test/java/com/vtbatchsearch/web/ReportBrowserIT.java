@@ -450,6 +450,30 @@ class ReportBrowserIT {
     }
 
     @Test
+    void aRecheckAskedForWhileOneRunsIsAnsweredWithTheOneRunning() throws Exception {
+        Http http = new Http(URI.create(base.toString()));
+        String slowSecond = "0ddba11a".repeat(8);
+        VT.script(slowSecond, file(slowSecond, 1, "x"), file(slowSecond, 1, "x").after(Duration.ofSeconds(5)));
+        String id = uploadAndWait(http, slowSecond);
+
+        HttpResponse<String> first = http.post("/api/batches/" + id + "/recheck?watch=weekly", "text/plain", new byte[0]);
+        assertEquals(202, first.statusCode(), first.body());
+        JsonNode started = json.readTree(first.body());
+        assertTrue(started.path("started").asBoolean());
+        assertEquals(1, started.path("queued").asInt());
+        assertTrue(started.path("recheck").path("running").asBoolean());
+        assertEquals("weekly", started.path("recheck").path("watch").asText());
+        HttpResponse<String> second = http.post("/api/batches/" + id + "/recheck", "text/plain", new byte[0]);
+        assertEquals(200, second.statusCode(), second.body());
+        JsonNode running = json.readTree(second.body());
+        assertFalse(running.path("started").asBoolean());
+        assertEquals(0, running.path("queued").asInt());
+        assertEquals(started.path("recheck").path("startedAt").asText(), running.path("recheck").path("startedAt").asText());
+        assertTrue(json.readTree(http.post("/api/batches/" + id + "/recheck?dryRun=true", "text/plain", new byte[0])
+                .body()).path("running").asBoolean());
+    }
+
+    @Test
     void theNotificationButtonAsksOnlyAfterAClickAndTellsWhenTheBatchIsDone() throws Exception {
         Http http = new Http(URI.create(base.toString()));
         String slow = "feedface".repeat(8);
