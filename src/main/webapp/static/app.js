@@ -383,7 +383,8 @@
       verdict: data.verdict || '',
       q: data.q || '',
       sort: data.sort || 'position',
-      dir: data.dir || 'asc'
+      dir: data.dir || 'asc',
+      change: data.change || ''
     };
     var initialFilters = new URLSearchParams(data.filters || '');
     FILTERS.forEach(function (name) {
@@ -395,6 +396,9 @@
     });
     var facetsAskedAt = 0;
     var lastFacets = null;
+    var notifyWhenDone = false;
+    var recheckWasRunning = false;
+    var wasPending = data.status !== 'done';
     var expanded = {};
     var detailsCache = {};
     var timer = null;
@@ -408,6 +412,7 @@
     var rows = document.getElementById('rows');
     var caption = document.getElementById('table-caption');
     var verdictSelect = document.getElementById('filter-verdict');
+    var changeSelect = document.getElementById('filter-change');
     var search = document.getElementById('filter-q');
     var pageSize = document.getElementById('page-size');
     var pager = document.querySelector('.pager');
@@ -430,6 +435,21 @@
       state.offset = 0;
       refreshNow();
     });
+    changeSelect.addEventListener('change', function () {
+      state.change = changeSelect.value;
+      state.offset = 0;
+      refreshNow();
+    });
+    Array.prototype.forEach.call(document.querySelectorAll('.change-counter'), function (button) {
+      button.addEventListener('click', function () {
+        var c = button.dataset.change;
+        state.change = state.change === c ? '' : c;
+        changeSelect.value = state.change;
+        state.offset = 0;
+        refreshNow();
+      });
+    });
+    setUpNotification();
     var searchDelay = null;
     function searchChanged() {
       clearTimeout(searchDelay);
@@ -510,6 +530,11 @@
       if (state.q) {
         params.set('q', state.q);
       }
+      if (state.change === 'any') {
+        params.set('changed', 'true');
+      } else if (state.change) {
+        params.set('change', state.change);
+      }
       if (state.sort !== 'position') {
         params.set('sort', state.sort);
       }
@@ -532,6 +557,11 @@
       }
       if (state.q) {
         params.set('q', state.q);
+      }
+      if (state.change === 'any') {
+        params.set('changed', 'true');
+      } else if (state.change) {
+        params.set('change', state.change);
       }
       FILTERS.forEach(function (name) {
         if (state[name]) {
@@ -575,8 +605,11 @@
           sizeFactor = 1 + Math.floor(batch.counts.unique / 10000);
           render(batch);
           keepAddressInStep(params);
-          // Refreshed answers arrive while the batch counts as done: keep asking until they are in.
-          schedule(batch.status !== 'done' || batch.counts.refreshing > 0);
+          notifyIfDone(batch);
+          // Refreshed answers arrive while the batch counts as done: keep asking until they are in, and
+          // until a re-check is finished (its changes are written then).
+          schedule(batch.status !== 'done' || batch.counts.refreshing > 0
+            || (batch.recheck && batch.recheck.running));
         })
         .catch(function (e) {
           if (mine !== sequence) {
@@ -666,6 +699,7 @@
       document.getElementById('gap-counter').setAttribute('aria-pressed', String(state.gap === 'true'));
       drawChart(c);
       setEngines(batch.engines || []);
+      renderRecheck(batch.recheck);
       renderRows(batch.items);
       renderPager(batch.matched);
       renderActiveFilters();
@@ -847,6 +881,104 @@
       return document.querySelectorAll('#items thead th:not([hidden])').length;
     }
 
+    function renderRecheck(recheck) {
+      if (!recheck) {
+        return;
+      }
+      var status = document.getElementById('recheck-status');
+      status.textContent = recheck.running ? 'A re-check started ' + recheck.startedAt + ' is running.'
+        : recheck.doneAt ? 'The last re-check, started ' + recheck.startedAt + ', changed ' + recheck.changed + ' items.'
+        : 'Not re-checked yet.';
+      document.getElementById('count-changed').textContent = formatNumber(recheck.changed);
+      Object.keys(recheck.changes || {}).forEach(function (kind) {
+        var n = document.getElementById('count-change-' + kind);
+        if (n) {
+          n.textContent = formatNumber(recheck.changes[kind]);
+        }
+      });
+      document.getElementById('recheck-button').disabled = !!recheck.running;
+      var estimate = document.getElementById('recheck-estimate');
+      if (recheck.running) {
+        estimate.textContent = 'Running: the answers come in as they are looked up.';
+      } else if (recheckWasRunning) {
+        refreshEstimate(estimate);
+        detailsCache = {}; // the rows' histories have grown
+      }
+      recheckWasRunning = !!recheck.running;
+      Array.prototype.forEach.call(document.querySelectorAll('.change-counter'), function (button) {
+        button.setAttribute('aria-pressed', String(button.dataset.change === state.change));
+      });
+    }
+
+    // The Notification API is asked for permission only after a click on the button.
+    function setUpNotification() {
+      var button = document.getElementById('notify-done');
+      var status = document.getElementById('notify-status');
+      if (!('Notification' in window) || data.status === 'done') {
+        return;
+      }
+      button.hidden = false;
+      button.addEventListener('click', function () {
+        var asked = window.Notification.requestPermission();
+        Promise.resolve(asked).then(function (permission) {
+          if (permission === 'granted') {
+            notifyWhenDone = true;
+            button.hidden = true;
+            status.textContent = 'This browser will tell you when the batch is done (keep this page open).';
+          } else {
+            status.textContent = 'Notifications are blocked in this browser.';
+          }
+        });
+      });
+    }
+
+    function notifyIfDone(batch) {
+      var pending = batch.status !== 'done';
+      if (wasPending && !pending) {
+        document.getElementById('notify-done').hidden = true;
+        if (notifyWhenDone) {
+          notifyWhenDone = false;
+          var c = batch.counts;
+          try {
+            new window.Notification('VT Batch Search: batch done', {
+              body: formatNumber(c.unique) + ' hashes: ' + formatNumber(c.malicious) + ' malicious, '
+                + formatNumber(c.suspicious) + ' suspicious, ' + formatNumber(c.clean) + ' clean',
+              tag: 'vtbatch-' + data.batchId
+            });
+          } catch (e) {
+            // a browser that offers the API but refuses to show one here: nothing else to do
+          }
+        }
+      }
+      wasPending = pending;
+    }
+
+    // What a re-check would cost now, asked of the API (a POST that changes nothing, with the page's CSRF token).
+    function refreshEstimate(target) {
+      var csrf = document.querySelector('#recheck-form input[name=csrf]');
+      var headers = { 'Accept': 'application/json' };
+      if (csrf) {
+        headers['X-CSRF-Token'] = csrf.value;
+      }
+      fetch(api + '/recheck?dryRun=true', { method: 'POST', headers: headers })
+        .then(function (response) {
+          if (!response.ok) {
+            throw new Error('status ' + response.status);
+          }
+          return response.json();
+        })
+        .then(function (e) {
+          var when = e.doneAt ? new Date(e.doneAt) : null;
+          target.textContent = formatNumber(e.lookups) + ' lookups'
+            + (when ? ', done about ' + String(when.getUTCHours()).padStart(2, '0') + ':'
+              + String(when.getUTCMinutes()).padStart(2, '0') + ' UTC (' + e.etaText + ')' : '')
+            + '; other batches keep their turns.';
+        })
+        .catch(function () {
+          target.textContent = '';
+        });
+    }
+
     function eta(seconds) {
       if (seconds === null || seconds === undefined) {
         return '';
@@ -942,6 +1074,15 @@
         badge.title = item.error;
       }
       verdictCell.appendChild(badge);
+      (item.change || []).forEach(function (kind) {
+        var mark = el('span', 'change', kind.replace(/_/g, ' '));
+        if (item.previous) {
+          mark.title = 'before: ' + (VERDICT_TEXT[previousVerdict(item.previous)] || '')
+            + (item.previous.malicious !== null ? ', ' + item.previous.malicious + ' engines' : '')
+            + (item.previous.label ? ', ' + item.previous.label : '');
+        }
+        verdictCell.appendChild(mark);
+      });
       if (item.stale) {
         verdictCell.appendChild(el('span', 'stale', item.refreshing ? 'stale, refreshing' : 'stale'));
       }
@@ -1086,6 +1227,40 @@
       return facts;
     }
 
+    function previousVerdict(p) {
+      if (p.status !== 'done' || p.malicious === null) {
+        return 'not_found';
+      }
+      return p.malicious > 0 ? 'malicious' : p.suspicious > 0 ? 'suspicious' : 'clean';
+    }
+
+    function fillHistory(box, history) {
+      var part = el('div', 'history');
+      part.appendChild(el('h3', null, 'Earlier answers (' + history.length + ')'));
+      if (history.length === 0) {
+        part.appendChild(el('p', 'muted', 'None: this is the first answer.'));
+      } else {
+        var list = el('ol', 'history-list');
+        history.forEach(function (h) {
+          var li = el('li');
+          li.appendChild(el('time', null, h.answeredAt.slice(0, 16).replace('T', ' ')));
+          li.appendChild(el('span', 'verdict v-' + h.verdict, VERDICT_TEXT[h.verdict] || h.verdict));
+          if (h.malicious !== null) {
+            li.appendChild(el('span', 'num', ' ' + h.malicious + ' engines'));
+          }
+          if (h.label) {
+            li.appendChild(el('span', null, ' \u00B7 ' + h.label));
+          }
+          if (h.family) {
+            li.appendChild(el('span', 'muted', ' \u00B7 family ' + h.family));
+          }
+          list.appendChild(li);
+        });
+        part.appendChild(list);
+      }
+      box.appendChild(part);
+    }
+
     function fillDetails(td, details, item) {
       td.replaceChildren();
       var box = el('div', 'details-box');
@@ -1120,6 +1295,7 @@
       box.appendChild(fileFacts(item));
       box.appendChild(engines);
       box.appendChild(names);
+      fillHistory(box, details.history || []);
       td.appendChild(box);
     }
 
@@ -1127,8 +1303,8 @@
       var first = matched === 0 ? 0 : state.offset + 1;
       var last = Math.min(state.offset + state.limit, matched);
       caption.textContent = 'Rows ' + formatNumber(first) + '\u2013' + formatNumber(last) + ' of ' + formatNumber(matched)
-        + (state.verdict || state.q || FILTERS.some(function (f) { return f !== 'engines' && state[f]; })
-          ? ' matching' : '');
+        + (state.verdict || state.q || state.change
+          || FILTERS.some(function (f) { return f !== 'engines' && state[f]; }) ? ' matching' : '');
       pager.replaceChildren();
       var prev = el('button', 'secondary', '\u2190 Previous');
       prev.type = 'button';

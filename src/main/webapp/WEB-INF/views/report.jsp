@@ -25,6 +25,7 @@
       data-poll-seconds="${pollSeconds}"
       data-offset="${query.offset}" data-limit="${query.limit}"
       data-verdict="<c:out value='${query.verdictKey}'/>" data-q="<c:out value='${query.text}'/>"
+      data-change="<c:out value='${query.changeKey}'/>"
       data-sort="<c:out value='${query.sortKey}'/>" data-dir="${query.descending ? 'desc' : 'asc'}"
       data-filters="<c:out value='${query.filterQuery}'/>">
   <div class="title-row">
@@ -67,6 +68,41 @@
          aria-label="Verdicts of the batch's distinct hashes"></svg>
   </section>
 
+  <c:set var="recheck" value="${report.recheck}"/>
+  <section class="recheck" id="recheck" aria-label="Re-check">
+    <h2>Re-check</h2>
+    <p id="recheck-status"><c:choose>
+      <c:when test="${recheck.running}">A re-check started <time datetime="<c:out value='${recheck.startedAt}'/>"><c:out value="${recheck.startedAt}"/></time> is running.</c:when>
+      <c:when test="${not empty recheck.doneAt}">The last re-check, started <time datetime="<c:out value='${recheck.startedAt}'/>"><c:out value="${recheck.startedAt}"/></time>, changed <c:out value="${recheck.changed}"/> items.</c:when>
+      <c:otherwise>Not re-checked yet.</c:otherwise>
+    </c:choose></p>
+    <ul class="changes" id="changes">
+      <li><button type="button" class="change-counter" data-change="any"><span class="n" id="count-changed"><c:out value="${recheck.changed}"/></span> <span class="what">changed</span></button></li>
+      <c:forEach var="kind" items="${recheck.changes}">
+      <li><button type="button" class="change-counter" data-change="<c:out value='${kind.key}'/>"><span class="n" id="count-change-<c:out value='${kind.key}'/>"><c:out value="${kind.value}"/></span> <span class="what"><c:out value="${kind.key.replace('_', ' ')}"/></span></button></li>
+      </c:forEach>
+    </ul>
+    <form class="recheck-form" id="recheck-form" method="post" action="${ctx}/report/${report.batch.id}/recheck">
+      <input type="hidden" name="csrf" value="<c:out value='${csrf.token}'/>">
+      <button type="submit" id="recheck-button" class="secondary" ${recheck.running ? 'disabled' : ''}>Re-check every answer</button>
+      <span id="recheck-estimate" class="muted"><c:if test="${recheck.running}">Running: the answers come in as they are looked up.</c:if><c:if test="${recheckEstimate != null && !recheck.running}"><c:out value="${recheckEstimate.lookups}"/> lookups<c:if test="${not empty recheckEstimate.doneAtText}">, done about <c:out value="${recheckEstimate.doneAtText}"/> (<c:out value="${recheckEstimate.etaText}"/>)</c:if>; other batches keep their turns.</c:if></span>
+    </form>
+    <form class="watch-form" id="watch-form" method="post" action="${ctx}/report/${report.batch.id}/watch">
+      <input type="hidden" name="csrf" value="<c:out value='${csrf.token}'/>">
+      <label>Re-check on a schedule
+        <select name="watch" id="watch">
+          <option value="off" ${empty recheck.watch ? 'selected' : ''}>off</option>
+          <option value="daily" ${recheck.watch == 'daily' ? 'selected' : ''}>daily</option>
+          <option value="weekly" ${recheck.watch == 'weekly' ? 'selected' : ''}>weekly</option>
+        </select>
+      </label>
+      <button type="submit" id="watch-save" class="secondary">Save</button>
+      <span class="muted">Scheduled re-checks wait while any batch waits for its first answers.</span>
+    </form>
+    <p><button type="button" id="notify-done" class="secondary" hidden>Notify me when this batch is done</button>
+      <span id="notify-status" class="muted" role="status"></span></p>
+  </section>
+
   <section class="results" aria-label="Results">
     <form id="filters" class="filters" method="get" action="${ctx}/report/${report.batch.id}">
       <label>Verdict
@@ -74,6 +110,15 @@
           <option value="">all</option>
           <c:forEach var="v" items="${['malicious','suspicious','clean','not_found','error','pending']}">
             <option value="${v}" ${query.verdictKey == v ? 'selected' : ''}><c:out value="${v == 'not_found' ? 'not on VirusTotal' : v}"/></option>
+          </c:forEach>
+        </select>
+      </label>
+      <label>Change
+        <select name="change" id="filter-change">
+          <option value="">all</option>
+          <option value="any" ${query.changeKey == 'any' ? 'selected' : ''}>changed by the last re-check</option>
+          <c:forEach var="k" items="${['newly_malicious','newly_suspicious','detections_up','detections_down','newly_known','label_changed','family_changed']}">
+            <option value="${k}" ${query.changeKey == k ? 'selected' : ''}><c:out value="${k.replace('_', ' ')}"/></option>
           </c:forEach>
         </select>
       </label>
@@ -188,7 +233,7 @@
             <c:when test="${item.verdict == 'not_found'}">not on VirusTotal</c:when>
             <c:when test="${item.verdict == 'error'}"><span title="<c:out value='${item.error}'/>">error</span></c:when>
             <c:otherwise><c:out value="${item.verdict}"/></c:otherwise>
-          </c:choose></span><c:if test="${item.stale}"><span class="stale"><c:out value="${item.refreshing ? 'stale, refreshing' : 'stale'}"/></span></c:if></td>
+          </c:choose></span><c:forEach var="k" items="${item.change}"><span class="change"><c:out value="${k.replace('_', ' ')}"/></span></c:forEach><c:if test="${item.stale}"><span class="stale"><c:out value="${item.refreshing ? 'stale, refreshing' : 'stale'}"/></span></c:if></td>
           <td class="num"><c:if test="${item.status == 'done'}"><c:out value="${item.malicious}"/>/<c:out value="${item.total}"/></c:if></td>
           <td><c:out value="${item.label}"/></td>
           <td class="name"><c:out value="${item.name}"/></td>
@@ -222,6 +267,7 @@
           <c:param name="limit" value="${query.limit}"/>
           <c:if test="${not empty query.verdictKey}"><c:param name="verdict" value="${query.verdictKey}"/></c:if>
           <c:if test="${query.text != null}"><c:param name="q" value="${query.text}"/></c:if>
+          <c:if test="${not empty query.changeKey}"><c:param name="change" value="${query.changeKey}"/></c:if>
           <c:if test="${query.sortKey != 'position'}"><c:param name="sort" value="${query.sortKey}"/></c:if>
           <c:if test="${query.descending}"><c:param name="dir" value="desc"/></c:if>
           <c:if test="${query.filters.minDetections != null}"><c:param name="minDetections" value="${query.filters.minDetections}"/></c:if>
@@ -239,6 +285,7 @@
           <c:param name="limit" value="${query.limit}"/>
           <c:if test="${not empty query.verdictKey}"><c:param name="verdict" value="${query.verdictKey}"/></c:if>
           <c:if test="${query.text != null}"><c:param name="q" value="${query.text}"/></c:if>
+          <c:if test="${not empty query.changeKey}"><c:param name="change" value="${query.changeKey}"/></c:if>
           <c:if test="${query.sortKey != 'position'}"><c:param name="sort" value="${query.sortKey}"/></c:if>
           <c:if test="${query.descending}"><c:param name="dir" value="desc"/></c:if>
           <c:if test="${query.filters.minDetections != null}"><c:param name="minDetections" value="${query.filters.minDetections}"/></c:if>

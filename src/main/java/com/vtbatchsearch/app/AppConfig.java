@@ -44,7 +44,10 @@ public record AppConfig(
         int vtRequestsPerMonth,
         Optional<HttpProxy> vtProxy,
         int maliciousMinEngines,
-        List<String> myEngines) {
+        List<String> myEngines,
+        Optional<URI> webhookUrl,
+        Optional<URI> publicBaseUrl,
+        int changeMinDelta) {
 
     public static final String DEFAULT_VT_BASE_URL = "https://www.virustotal.com/api/v3";
     /** Where the SQLite file lives on Azure App Service: /home is the share that survives restarts. */
@@ -111,13 +114,16 @@ public record AppConfig(
         } catch (IllegalArgumentException e) {
             reader.errors.add(e.getMessage());
         }
+        Optional<URI> webhook = reader.optionalHttpUrl("WEBHOOK_URL");
+        Optional<URI> publicBase = reader.optionalHttpUrl("PUBLIC_BASE_URL");
+        int changeMinDelta = reader.integer("CHANGE_MIN_DELTA", 3, 1, 1000);
         if (!reader.errors.isEmpty()) {
             throw new InvalidConfigException(reader.errors);
         }
         return new AppConfig(apiKey, baseUrl, perMinute, perDay, timeout, attempts, retryBase, workers,
                 cacheTtlDays, notFoundTtlHours, redis, dataDir, dbUrl, dbUser, dbPassword, maxUpload, maxHashes,
                 accessToken, batchesPerHour, newHashesPerDay, retentionDays, journalMode, perHour, perMonth, proxy,
-                maliciousMinEngines, myEngines);
+                maliciousMinEngines, myEngines, webhook, publicBase, changeMinDelta);
     }
 
     /** Azure App Service sets these in every app's environment. */
@@ -160,7 +166,10 @@ public record AppConfig(
                 + ", vtRequestsPerMonth=" + (vtRequestsPerMonth == 0 ? "0 (no limit of its own)" : vtRequestsPerMonth)
                 + ", vtProxy=" + vtProxy.map(p -> p.variable() + " " + p + (p.hasCredentials() ? " (with credentials)" : ""))
                         .orElse("(none from the environment)")
-                + ", maliciousMinEngines=" + maliciousMinEngines + ", myEngines=" + myEngines + "]";
+                + ", maliciousMinEngines=" + maliciousMinEngines + ", myEngines=" + myEngines
+                + ", webhookUrl=" + webhookUrl.map(u -> u.getScheme() + "://" + u.getHost() + "/(hidden)").orElse("(none)")
+                + ", publicBaseUrl=" + publicBaseUrl.map(Object::toString).orElse("(none)")
+                + ", changeMinDelta=" + changeMinDelta + "]";
     }
 
     static String withoutPassword(URI uri) {
@@ -238,6 +247,26 @@ public record AppConfig(
             } catch (URISyntaxException e) {
                 errors.add(name + " is not a valid URL: '" + text + "'");
                 return URI.create(defaultValue);
+            }
+        }
+
+        /** An optional http(s) URL with a host; a malformed one is an error naming the setting. */
+        Optional<URI> optionalHttpUrl(String name) {
+            String value = value(name);
+            if (value == null) {
+                return Optional.empty();
+            }
+            try {
+                URI uri = new URI(value);
+                if (!("http".equals(uri.getScheme()) || "https".equals(uri.getScheme())) || uri.getHost() == null
+                        || uri.getHost().isEmpty()) {
+                    errors.add(name + " must be an http(s) URL with a host, such as https://hooks.example.com/...");
+                    return Optional.empty();
+                }
+                return Optional.of(uri);
+            } catch (URISyntaxException e) {
+                errors.add(name + " is not a valid URL (expected http(s)://host/...)");
+                return Optional.empty();
             }
         }
 

@@ -5,6 +5,10 @@ import com.vtbatchsearch.batch.BatchRepository;
 import com.vtbatchsearch.batch.BatchService;
 import com.vtbatchsearch.batch.Freshness;
 import com.vtbatchsearch.batch.VerdictPolicy;
+import com.vtbatchsearch.batch.RecheckRepository;
+import com.vtbatchsearch.batch.WatchSchedule;
+import com.vtbatchsearch.notify.BatchEvents;
+import com.vtbatchsearch.notify.Webhook;
 import com.vtbatchsearch.lookup.AnswerCompactor;
 import com.vtbatchsearch.lookup.AnswerFieldsFiller;
 import com.vtbatchsearch.lookup.CallLogPruner;
@@ -59,6 +63,8 @@ public final class Application implements AutoCloseable {
     private static final Duration START_PROBE = Duration.ofMillis(300);
     private static final Duration HOUSEKEEPING_INTERVAL = Duration.ofHours(1);
     private static final Duration QUOTA_READ_INTERVAL = Duration.ofMinutes(3);
+    /** How often completions and finished re-checks are looked for (and announced). */
+    private static final Duration EVENTS_INTERVAL = Duration.ofSeconds(5);
 
     private final AppConfig config;
     private final Deque<AutoCloseable> toClose = new ArrayDeque<>();
@@ -72,6 +78,9 @@ public final class Application implements AutoCloseable {
     private ThrottleStore throttleStore;
     private String workerExecutor = "none";
     private ScheduledExecutorService housekeeping;
+    private Webhook webhook;
+    private BatchEvents events;
+    private WatchSchedule watchSchedule;
 
     private Application(AppConfig config) {
         this.config = config;
@@ -143,13 +152,58 @@ public final class Application implements AutoCloseable {
             status = new LookupStatus(false, null);
             LOG.warning("VT_API_KEY is not set: uploads are accepted, lookups wait for a key");
         }
-        batchService = new BatchService(batchRepository, queue, limiter, clock);
+        batchService = new BatchService(batchRepository, new RecheckRepository(database, batchRepository.policy()), queue, limiter, clock,
+                config.changeMinDelta());
         // Per-client budgets live where every instance sees them: with the queue in Redis, else in the database.
         throttleStore = redis == null ? new ClientChargeRepository(database)
                 : new RedisThrottleStore(redis, RedisLookupQueue.DEFAULT_PREFIX);
         if (config.batchRetentionDays() > 0) {
             runHourly(new BatchExpiry(batchService, Duration.ofDays(config.batchRetentionDays()), clock));
         }
+        watchSchedule = new WatchSchedule(batchService, clock);
+        runHourly(watchSchedule);
+        startEvents();
+    }
+
+    /**
+     * Announces completions and finishes re-checks every {@link #EVENTS_INTERVAL} on a thread of its own;
+     * the messages go to {@code WEBHOOK_URL} (when set) from the webhook's own thread.
+     */
+    private void startEvents() {
+        webhook = config.webhookUrl().map(url -> new Webhook(url, Webhook.Settings.defaults(),
+                new com.fasterxml.jackson.databind.ObjectMapper())).orElse(null);
+        if (webhook != null) {
+            toClose.push(webhook);
+        }
+        events = new BatchEvents(batchService, webhook, config.publicBaseUrl().map(Object::toString).orElse(""));
+        ScheduledExecutorService started = Executors.newSingleThreadScheduledExecutor(task -> {
+            Thread thread = new Thread(task, "vt-batch-search-events");
+            thread.setDaemon(true);
+            return thread;
+        });
+        toClose.push(() -> {
+            started.shutdownNow();
+            if (!started.awaitTermination(WORKER_STOP_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)) {
+                LOG.warning("the batch events thread did not stop in time");
+            }
+        });
+        started.scheduleWithFixedDelay(events, EVENTS_INTERVAL.toMillis(), EVENTS_INTERVAL.toMillis(),
+                TimeUnit.MILLISECONDS);
+    }
+
+    /** The webhook of {@code WEBHOOK_URL}; null when none is set. */
+    public Webhook webhook() {
+        return webhook;
+    }
+
+    /** Completions and finished re-checks; tests run it at once instead of waiting for its next run. */
+    public BatchEvents events() {
+        return events;
+    }
+
+    /** The hourly job that re-checks watched batches; tests run it with their own clock. */
+    public WatchSchedule watchSchedule() {
+        return watchSchedule;
     }
 
     /** Reads the key's quotas from VirusTotal once, in the background, so an unreachable VirusTotal does not hold up the start. */

@@ -15,7 +15,7 @@ import java.util.Map;
 @JsonPropertyOrder({"hash", "type", "status", "verdict", "malicious", "suspicious", "undetected", "harmless", "total",
         "label", "name", "fileType", "sha256", "firstSeen", "lastAnalysis", "vtUrl", "error", "stale", "refreshing",
         "context", "md5", "sha1", "size", "timesSubmitted", "family", "category", "signer", "signerVerified",
-        "yaraRules", "sigma", "sandboxVerdicts", "tags", "engines", "gap"})
+        "yaraRules", "sigma", "sandboxVerdicts", "tags", "engines", "gap", "change", "previous"})
 @JsonInclude(JsonInclude.Include.ALWAYS)
 public final class BatchItem {
     public static final String PENDING = "pending";
@@ -35,6 +35,33 @@ public final class BatchItem {
     private final String context;
     private final VerdictPolicy policy;
     private final Map<String, String> engines;
+    private final Change change;
+
+    /**
+     * What the batch's last re-check changed in this item: the kinds of change (see {@link ChangeKind}) and
+     * the answer before the re-check.
+     */
+    public record Change(java.util.List<String> kinds, Previous previous) {
+    }
+
+    /** The answer an item had before the last re-check; figures null when it was not found. */
+    @JsonPropertyOrder({"status", "answeredAt", "malicious", "suspicious", "undetected", "harmless", "label", "family"})
+    public record Previous(String status, String answeredAt, Integer malicious, Integer suspicious,
+            Integer undetected, Integer harmless, String label, String family) {
+        /** The earlier verdict category under VirusTotal's convention: malicious, suspicious, clean or not_found. */
+        @JsonIgnore
+        public String getVerdict() {
+            return verdict(VerdictPolicy.DEFAULT);
+        }
+
+        /** The earlier verdict category under {@code policy}: malicious, suspicious, clean or not_found. */
+        public String verdict(VerdictPolicy policy) {
+            if (!DONE.equals(status) || malicious == null) {
+                return NOT_FOUND;
+            }
+            return policy.categorise(malicious, suspicious == null ? 0 : suspicious).key();
+        }
+    }
 
     /**
      * The answer VirusTotal gave for a found file; null while pending, not found or failed.
@@ -74,7 +101,13 @@ public final class BatchItem {
     /** @param context the line of the upload the hash first came from, the hash marked; null when not kept */
     public BatchItem(String hash, HashType type, String status, String error, Verdict verdict, boolean stale,
             boolean refreshing, String context) {
-        this(hash, type, status, error, verdict, stale, refreshing, context, VerdictPolicy.DEFAULT, null);
+        this(hash, type, status, error, verdict, stale, refreshing, context, VerdictPolicy.DEFAULT, null, null);
+    }
+
+    /** @param change what the batch's last re-check changed in the item; null when nothing */
+    public BatchItem(String hash, HashType type, String status, String error, Verdict verdict, boolean stale,
+            boolean refreshing, String context, Change change) {
+        this(hash, type, status, error, verdict, stale, refreshing, context, VerdictPolicy.DEFAULT, null, change);
     }
 
     /**
@@ -83,8 +116,19 @@ public final class BatchItem {
      */
     public BatchItem(String hash, HashType type, String status, String error, Verdict verdict, boolean stale,
             boolean refreshing, String context, VerdictPolicy policy, Map<String, String> engines) {
+        this(hash, type, status, error, verdict, stale, refreshing, context, policy, engines, null);
+    }
+
+    /**
+     * @param policy  when a file counts as malicious
+     * @param engines the chosen engines' results (see {@link #getEngines()}); null when none were chosen
+     * @param change  what the batch's last re-check changed in the item; null when nothing
+     */
+    public BatchItem(String hash, HashType type, String status, String error, Verdict verdict, boolean stale,
+            boolean refreshing, String context, VerdictPolicy policy, Map<String, String> engines, Change change) {
         this.policy = policy == null ? VerdictPolicy.DEFAULT : policy;
         this.engines = engines;
+        this.change = change;
         this.hash = hash;
         this.type = type;
         this.status = status;
@@ -310,5 +354,28 @@ public final class BatchItem {
     @JsonIgnore
     public String getTagsText() {
         return getTags() == null ? "" : String.join(", ", getTags());
+    }
+
+    /** The kinds of change the batch's last re-check found in this item; empty when none. */
+    public java.util.List<String> getChange() {
+        return change == null ? java.util.List.of() : change.kinds();
+    }
+
+    /** The item's answer before the last re-check when it changed; null otherwise. */
+    public Previous getPrevious() {
+        return change == null ? null : change.previous();
+    }
+
+    /** The verdict before the last re-check, under this report's policy; null when it did not change. */
+    @JsonIgnore
+    public String getPreviousVerdict() {
+        Previous previous = getPrevious();
+        return previous == null ? null : previous.verdict(policy);
+    }
+
+    /** The kinds of change as text for the page and the CSV: space-separated; empty when none. */
+    @JsonIgnore
+    public String getChangeText() {
+        return String.join(" ", getChange());
     }
 }

@@ -66,6 +66,11 @@ public final class BatchRepository {
         return policy;
     }
 
+    /** The database the batches live in, for the repositories that share it. */
+    public Database database() {
+        return database;
+    }
+
     /**
      * Stores a batch and its items in one transaction: a hash with no answer yet (or only a failed
      * one) becomes pending, a stale answer is marked for refresh. The lookups rows are written in
@@ -566,7 +571,7 @@ public final class BatchRepository {
                             r.getString(4), verdict, isStale(r.getString(3), r.getLong(16), now), r.getInt(17) == 1,
                             r.getString(18), query.policy(),
                             verdict == null || query.engines().isEmpty() ? null
-                                    : engineResults(query.engines(), spelled, r.getString(32))));
+                                    : engineResults(query.engines(), spelled, r.getString(32)), change(r)));
                     last = new Cursor(r.getObject(SORT_KEY_COLUMN), r.getLong(15));
                 }
             }
@@ -735,6 +740,22 @@ public final class BatchRepository {
         return facets;
     }
 
+    /** What the batch's last re-check changed in the row's item (columns 33–41); null when nothing. */
+    private static BatchItem.Change change(ResultSet r) throws SQLException {
+        String kinds = r.getString(33);
+        if (kinds == null) {
+            return null;
+        }
+        return new BatchItem.Change(ChangeKind.read(kinds), new BatchItem.Previous(r.getString(34),
+                String.valueOf(instant(r, 35)),
+                integer(r, 36), integer(r, 37), integer(r, 38), integer(r, 39), r.getString(40), r.getString(41)));
+    }
+
+    private static Integer integer(ResultSet r, int column) throws SQLException {
+        int value = r.getInt(column);
+        return r.wasNull() ? null : value;
+    }
+
     /** How many items of the batch match the query's filters (its sort and page aside). */
     public int countItems(String batchId, ItemQuery asked) {
         ItemQuery query = asked.withPolicy(policy);
@@ -785,10 +806,12 @@ public final class BatchRepository {
                    f.sha256, f.first_seen, f.last_analysis, i.position, l.updated_at, l.refresh, i.context,
                    f.md5, f.sha1, f.tags, f.file_size, f.times_submitted, f.threat_family, f.threat_category,
                    f.signer, f.signer_verified, f.yara_rules, f.sigma, f.sandbox_verdicts, f.first_seen_year,
-                   f.flagged_engines""";
+                   f.flagged_engines,
+                   c.kinds, c.prev_status, c.prev_answered_at, c.prev_malicious, c.prev_suspicious, c.prev_undetected,
+                   c.prev_harmless, c.prev_label, c.prev_family""";
 
     /** Where {@link #itemColumns} puts the sort key: after {@link #ITEM_COLUMNS}. */
-    private static final int SORT_KEY_COLUMN = 33;
+    private static final int SORT_KEY_COLUMN = 42;
 
     private static final com.fasterxml.jackson.core.type.TypeReference<List<String>> STRINGS =
             new com.fasterxml.jackson.core.type.TypeReference<>() { };
@@ -827,6 +850,7 @@ public final class BatchRepository {
             FROM batch_items i
             JOIN lookups l ON l.hash = i.hash
             LEFT JOIN files f ON l.status = 'done' AND f.sha256 = l.sha256
+            LEFT JOIN batch_changes c ON c.batch_id = i.batch_id AND c.hash = i.hash
             WHERE i.batch_id = ?""";
 
     /** Rank of each verdict when sorting by it: the worst first when ascending (%s: the policy's malicious). */
@@ -850,6 +874,12 @@ public final class BatchRepository {
                 case ERROR -> " AND l.status = 'error'";
                 case PENDING -> " AND l.status = 'pending'";
             });
+        }
+        if (ItemQuery.ANY_CHANGE.equals(query.change())) {
+            sql.append(" AND c.kinds IS NOT NULL");
+        } else if (query.change() != null) {
+            sql.append(" AND c.kinds LIKE ?");
+            arguments.add("%," + query.change() + ",%");
         }
         if (query.text() != null) {
             // LOWER on both sides: SQLite's LIKE ignores case, PostgreSQL's does not.
@@ -1006,6 +1036,10 @@ public final class BatchRepository {
                     }
                 }
                 int deleted;
+                try (PreparedStatement changes = c.prepareStatement("DELETE FROM batch_changes WHERE batch_id = ?")) {
+                    changes.setString(1, id);
+                    changes.executeUpdate();
+                }
                 try (PreparedStatement items = c.prepareStatement("DELETE FROM batch_items WHERE batch_id = ?");
                         PreparedStatement batch = c.prepareStatement("DELETE FROM batches WHERE id = ?")) {
                     items.setString(1, id);

@@ -27,15 +27,36 @@ public final class BatchService {
     private final Clock clock;
     private final SharedCounts shared;
     private final FacetCache facetCache;
+    private final RecheckRepository rechecks;
+    private final int changeMinDelta;
 
     /** @param limiter null when no API key is configured (nothing is looked up, no estimate) */
     public BatchService(BatchRepository batches, LookupQueue queue, RateLimiter limiter, Clock clock) {
         this(batches, queue, limiter, clock, System::nanoTime);
     }
 
+    /**
+     * @param changeMinDelta how many more (or fewer) engines must flag a file after a re-check for its
+     *                       detections to count as changed ({@code CHANGE_MIN_DELTA})
+     */
+    public BatchService(BatchRepository batches, RecheckRepository rechecks, LookupQueue queue, RateLimiter limiter,
+            Clock clock, int changeMinDelta) {
+        this(batches, rechecks, queue, limiter, clock, System::nanoTime, changeMinDelta);
+    }
+
     /** With {@code nanos} timing how long counts are shared; tests move it by hand. */
     BatchService(BatchRepository batches, LookupQueue queue, RateLimiter limiter, Clock clock,
             java.util.function.LongSupplier nanos) {
+        this(batches, new RecheckRepository(batches.database(), batches.policy()), queue, limiter, clock, nanos, DEFAULT_CHANGE_MIN_DELTA);
+    }
+
+    /** {@code CHANGE_MIN_DELTA}'s default. */
+    public static final int DEFAULT_CHANGE_MIN_DELTA = 3;
+
+    private BatchService(BatchRepository batches, RecheckRepository rechecks, LookupQueue queue, RateLimiter limiter,
+            Clock clock, java.util.function.LongSupplier nanos, int changeMinDelta) {
+        this.rechecks = rechecks;
+        this.changeMinDelta = changeMinDelta;
         this.batches = batches;
         this.queue = queue;
         this.limiter = limiter;
@@ -60,9 +81,11 @@ public final class BatchService {
         private final List<BatchItem> items;
         private final Progress progress;
         private List<EngineColumn> engines = List.of();
+        private final Recheck recheck;
 
         Report(Batch batch, BatchCounts counts, ItemQuery query, int matched, List<BatchItem> items,
-                Progress progress) {
+                Progress progress, Recheck recheck) {
+            this.recheck = recheck;
             this.batch = batch;
             this.counts = counts;
             this.query = query;
@@ -74,6 +97,11 @@ public final class BatchService {
         /** Where the batch stands in the queue and when it should be done. */
         public Progress getProgress() {
             return progress;
+        }
+
+        /** The batch's watch schedule and its last re-check, with what that changed. */
+        public Recheck getRecheck() {
+            return recheck;
         }
 
         public Batch getBatch() {
@@ -232,6 +260,119 @@ public final class BatchService {
         }
     }
 
+    /** What asking for a re-check did: started one now, or found one running (then nothing was queued). */
+    public record RecheckStarted(boolean started, int queued, Recheck recheck) {
+    }
+
+    /**
+     * Re-checks the batch: every answer of it is looked up again, stale or not, taking turns with other
+     * batches within the quota (the refresh of answers the workers serve). A re-check already running is
+     * answered as it is, nothing queued. Empty for an unknown batch.
+     */
+    public Optional<RecheckStarted> recheck(String id) {
+        return find(id).map(batch -> {
+            // One that ended without the finishing job having seen it yet is finished (its changes kept) first.
+            finishRecheck(batch.getId());
+            Optional<List<String>> marked = rechecks.start(batch.getId(), clock.instant());
+            if (marked.isPresent()) {
+                shared.forget(batch.getId());
+                List<String> toLookUp = marked.get();
+                // Nothing to look up: the re-check is done at once.
+                if (toLookUp.isEmpty()) {
+                    finishRecheck(batch.getId());
+                } else {
+                    enqueue(batch.getId(), toLookUp);
+                }
+                LOG.info(() -> "batch " + batch.getId() + ": re-check started, " + toLookUp.size() + " lookups queued");
+            }
+            return new RecheckStarted(marked.isPresent(), marked.map(List::size).orElse(0),
+                    rechecks.state(batch.getId()).orElse(null));
+        });
+    }
+
+    /**
+     * Finishes the batch's running re-check if nothing of it is open any more, writing what changed; empty
+     * when none was finished now (none running, not done yet, or finished elsewhere).
+     */
+    public Optional<RecheckRepository.Finished> finishRecheck(String id) {
+        Optional<RecheckRepository.Finished> finished = rechecks.finishIfDone(id, clock.instant(), changeMinDelta);
+        finished.ifPresent(f -> {
+            shared.forget(id);
+            LOG.info(() -> "batch " + id + ": re-check done, " + f.changes().size() + " items changed");
+        });
+        return finished;
+    }
+
+    /** What a re-check of a batch would cost now and when it would be done. */
+    public record RecheckEstimate(int lookups, long lookupsToGo, Long etaSeconds, String etaText, String doneAt,
+            boolean running) {
+        // Bean-style accessors for JSP EL, which does not read record components.
+
+        public int getLookups() {
+            return lookups;
+        }
+
+        public String getEtaText() {
+            return etaText;
+        }
+
+        /** When it would be done, for the page: "HH:MM UTC", with the date when not today; empty without estimate. */
+        @com.fasterxml.jackson.annotation.JsonIgnore
+        public String getDoneAtText() {
+            if (doneAt == null) {
+                return "";
+            }
+            java.time.ZonedDateTime at = Instant.parse(doneAt).atZone(java.time.ZoneOffset.UTC);
+            boolean today = at.toLocalDate().equals(java.time.LocalDate.now(java.time.ZoneOffset.UTC));
+            return (today ? "" : at.toLocalDate() + " ") + String.format("%02d:%02d UTC", at.getHour(), at.getMinute());
+        }
+    }
+
+    /**
+     * How many lookups a re-check of the batch would make now and when it would be done, from the batch's
+     * shared counts (at most a second or two old); empty for an unknown batch. The charge counts exactly:
+     * {@link #recheckLookups}.
+     */
+    public Optional<RecheckEstimate> recheckEstimate(String id) {
+        return find(id).map(batch -> {
+            BatchCounts counts = shared.counts(batch);
+            // From the shared counts, so a report page costs no count of its batch: every answer not being
+            // refreshed already (found, not found or failed) is looked up again.
+            int lookups = Math.max(0, counts.getDone() - counts.getRefreshing());
+            Progress p = progress(batch.getId(), counts.getPending() + counts.getRefreshing() + lookups);
+            Long eta = p.getEtaSeconds();
+            boolean running = rechecks.state(batch.getId()).map(Recheck::isRunning).orElse(false);
+            return new RecheckEstimate(lookups, p.getLookupsToGo(), eta, p.getEtaText(),
+                    eta == null ? null : clock.instant().plusSeconds(eta).truncatedTo(java.time.temporal.ChronoUnit.SECONDS)
+                            .toString(), running);
+        });
+    }
+
+    /** How many lookups a re-check of the batch would queue now; empty for an unknown batch. */
+    public Optional<Integer> recheckLookups(String id) {
+        return find(id).map(batch -> rechecks.countToRecheck(batch.getId()));
+    }
+
+    /** The batch's watch and last re-check; empty for an unknown batch. */
+    public Optional<Recheck> recheckState(String id) {
+        return find(id).flatMap(batch -> rechecks.state(batch.getId()));
+    }
+
+    /** Sets (or with null clears) the batch's watch schedule; false for an unknown batch. */
+    public boolean watch(String id, Recheck.Watch watch) {
+        return find(id).map(batch -> rechecks.setWatch(batch.getId(), watch)).orElse(false);
+    }
+
+    /** The batch's counts read now, not shared: for a message sent once, which must not be a second old. */
+    public Optional<BatchCounts> freshCounts(String id) {
+        return find(id).map(batches::counts);
+    }
+
+    /** The repository of re-checks, for the jobs that finish them, schedule them and announce completions. */
+    public RecheckRepository rechecks() {
+        return rechecks;
+    }
+
     /** Where the batch stands in the queue and when it should be done. */
     public Progress progress(String id, int open) {
         if (open == 0) {
@@ -274,7 +415,7 @@ public final class BatchService {
             int matched = query.countedByVerdict() ? matched(counts, query)
                     : query.isPaged() ? batches.countItems(batch.getId(), query) : items.size();
             Report report = new Report(batch, counts, query, matched, items, progress(batch.getId(),
-                    counts.getPending()));
+                    counts.getPending()), rechecks.state(batch.getId()).orElse(null));
             report.engines = engineColumns(query);
             return report;
         });
@@ -308,7 +449,7 @@ public final class BatchService {
             BatchCounts counts = withGap(batch, shared.counts(batch), query);
             int matched = query.countedByVerdict() ? matched(counts, query) : batches.countItems(batch.getId(), query);
             Report report = new Report(batch, counts, query, matched, List.of(), progress(batch.getId(),
-                    counts.getPending()));
+                    counts.getPending()), rechecks.state(batch.getId()).orElse(null));
             report.engines = engineColumns(query);
             return report;
         });
@@ -342,7 +483,8 @@ public final class BatchService {
             return Optional.empty();
         }
         return find(id).flatMap(batch -> batches.details(batch.getId(), normalized))
-                .map(d -> FileDetails.fromRawJson(d.hash(), d.status(), d.rawJson()));
+                .map(d -> FileDetails.fromRawJson(d.hash(), d.status(), d.rawJson())
+                        .withHistory(rechecks.history(normalized), batches.policy()));
     }
 
     /**

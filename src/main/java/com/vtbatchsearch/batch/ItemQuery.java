@@ -15,9 +15,11 @@ import java.util.Optional;
  *                from; null for none
  * @param sort    the column to sort by; upload order when {@link Sort#POSITION}
  * @param limit   most items to return; 0 for all (no paging)
+ * @param change  items the batch's last re-check changed: {@link #ANY_CHANGE} for any kind, or a
+ *                {@link ChangeKind#key()}; null for all items
  */
 public record ItemQuery(Verdict verdict, String text, Sort sort, boolean descending, int offset, int limit,
-        Filters filters, VerdictPolicy policy) {
+        Filters filters, VerdictPolicy policy, String change) {
     public static final int DEFAULT_PAGE_SIZE = 100;
     /** Most engines a report may choose ({@code engines=...}, MY_ENGINES). */
     public static final int MAX_ENGINES = 20;
@@ -31,7 +33,7 @@ public record ItemQuery(Verdict verdict, String text, Sort sort, boolean descend
     }
 
     public ItemQuery(Verdict verdict, String text, Sort sort, boolean descending, int offset, int limit) {
-        this(verdict, text, sort, descending, offset, limit, Filters.NONE, VerdictPolicy.DEFAULT);
+        this(verdict, text, sort, descending, offset, limit, Filters.NONE, VerdictPolicy.DEFAULT, null);
     }
 
     /**
@@ -98,7 +100,7 @@ public record ItemQuery(Verdict verdict, String text, Sort sort, boolean descend
 
     /** This query under a deployment's verdict policy (MALICIOUS_MIN_ENGINES, MY_ENGINES). */
     public ItemQuery withPolicy(VerdictPolicy policy) {
-        return new ItemQuery(verdict, text, sort, descending, offset, limit, filters, policy);
+        return new ItemQuery(verdict, text, sort, descending, offset, limit, filters, policy, change);
     }
 
     /** The engines chosen for this report: {@code engines=...}, else MY_ENGINES; empty when neither. */
@@ -108,13 +110,27 @@ public record ItemQuery(Verdict verdict, String text, Sort sort, boolean descend
 
     /** True when the shared counts answer how many items match: no text and no filter beyond the verdict. */
     public boolean countedByVerdict() {
-        return text == null && !filters.filters();
+        return text == null && change == null && !filters.filters();
     }
     public static final int MAX_PAGE_SIZE = 1000;
     public static final int MAX_TEXT_LENGTH = 200;
 
     /** All items in upload order. */
     public static final ItemQuery ALL = new ItemQuery(null, null, Sort.POSITION, false, 0, 0);
+    /** {@link #change()} for items changed in any way. */
+    public static final String ANY_CHANGE = "any";
+
+    /** Without a change filter. */
+    public ItemQuery(Verdict verdict, String text, Sort sort, boolean descending, int offset, int limit,
+            Filters filters, VerdictPolicy policy) {
+        this(verdict, text, sort, descending, offset, limit, filters, policy, null);
+    }
+
+    /** Only a change filter beyond verdict and text. */
+    public ItemQuery(Verdict verdict, String text, Sort sort, boolean descending, int offset, int limit,
+            String change) {
+        this(verdict, text, sort, descending, offset, limit, Filters.NONE, VerdictPolicy.DEFAULT, change);
+    }
 
     /** The verdict categories of an item; an item is in exactly one. */
     public enum Verdict {
@@ -186,6 +202,11 @@ public record ItemQuery(Verdict verdict, String text, Sort sort, boolean descend
         return limit;
     }
 
+    /** The change filter's value: {@code any}, a kind, or empty for none. */
+    public String getChangeKey() {
+        return change == null ? "" : change;
+    }
+
     public boolean isPaged() {
         return limit > 0;
     }
@@ -223,6 +244,7 @@ public record ItemQuery(Verdict verdict, String text, Sort sort, boolean descend
         add(q, "fileType", filters.fileType());
         add(q, "signer", filters.signer());
         add(q, "firstSeenYear", filters.firstSeenYear());
+        add(q, "change", change);
         return q.toString();
     }
 
@@ -234,7 +256,8 @@ public record ItemQuery(Verdict verdict, String text, Sort sort, boolean descend
     }
 
     /**
-     * Reads {@code verdict}, {@code q}, {@code sort}, {@code dir}, {@code offset} and {@code limit}. Paging
+     * Reads {@code verdict}, {@code q}, {@code sort}, {@code dir}, {@code offset}, {@code limit}, {@code changed}
+     * ({@code true} for the items the last re-check changed) and {@code change} (one kind of change). Paging
      * applies when {@code offset} or {@code limit} is given (limit defaults to 100, at most 1000) or when
      * {@code pagedByDefault}; without it every matching item is returned.
      *
@@ -269,7 +292,7 @@ public record ItemQuery(Verdict verdict, String text, Sort sort, boolean descend
         boolean paged = pagedByDefault || offsetValue != null || limitValue != null;
         int offset = paged ? number(offsetValue, "offset", 0, Integer.MAX_VALUE, 0) : 0;
         int limit = paged ? number(limitValue, "limit", 1, MAX_PAGE_SIZE, DEFAULT_PAGE_SIZE) : 0;
-        return new ItemQuery(verdict, text, sort, descending, offset, limit, filters(parameters), null);
+        return new ItemQuery(verdict, text, sort, descending, offset, limit, filters(parameters), null, change(parameters));
     }
 
     /**
@@ -332,6 +355,21 @@ public record ItemQuery(Verdict verdict, String text, Sort sort, boolean descend
             throw new IllegalArgumentException(name + " must be at most " + MAX_TEXT_LENGTH + " characters");
         }
         return value.strip();
+    }
+
+    /** {@code changed=true|false} and {@code change=<kind>}: null, {@link #ANY_CHANGE} or a kind's key. */
+    private static String change(Map<String, String[]> parameters) {
+        String changed = first(parameters, "changed");
+        if (changed != null && !changed.isEmpty() && !changed.equals("true") && !changed.equals("false")) {
+            throw new IllegalArgumentException("changed must be true or false");
+        }
+        String kind = first(parameters, "change");
+        if (kind != null && !kind.isEmpty() && !kind.equals(ANY_CHANGE)) {
+            return ChangeKind.parse(kind).map(ChangeKind::key).orElseThrow(() -> new IllegalArgumentException(
+                    "change must be one of any, " + String.join(", ",
+                            java.util.Arrays.stream(ChangeKind.values()).map(ChangeKind::key).toList())));
+        }
+        return "true".equals(changed) || ANY_CHANGE.equals(kind) ? ANY_CHANGE : null;
     }
 
     private static String first(Map<String, String[]> parameters, String name) {

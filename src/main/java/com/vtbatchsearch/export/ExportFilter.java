@@ -15,7 +15,7 @@ import java.util.Map;
 public final class ExportFilter {
     /** The parameters that select rows, in the order they are named. */
     public static final List<String> PARAMETERS = List.of("verdict", "minDetections", "gap", "engines", "family",
-            "category", "yaraRule", "fileType", "signer", "firstSeenYear", "q");
+            "category", "yaraRule", "fileType", "signer", "firstSeenYear", "changed", "change", "q");
     /** The parameters that order the rows; carried by links, not named in file names. */
     public static final List<String> ORDER = List.of("sort", "dir");
     private static final int MAX_NAME_PART = 60;
@@ -45,7 +45,7 @@ public final class ExportFilter {
             String value = values == null || values.length == 0 ? null : values[0];
             if (value == null || value.isBlank() || name.equals("verdict") && value.equals("all")
                     || name.equals("sort") && value.equals("position") || name.equals("dir") && value.equals("asc")
-                    || name.equals("gap") && value.equals("false")) {
+                    || name.equals("gap") && value.equals("false") || name.equals("changed") && value.equals("false")) {
                 continue;
             }
             picked.add(Map.entry(name, value.strip()));

@@ -67,6 +67,7 @@ public final class LookupRepository {
         }
         Collections.sort(names);
         database.inTransaction("cannot store the answer for " + queriedHash, c -> {
+            keepEarlierAnswers(c, names, false, now);
             try (PreparedStatement s = c.prepareStatement("""
                     INSERT INTO files (sha256, md5, sha1, malicious, suspicious, undetected, harmless, label, name,
                       file_type, first_seen, last_analysis, reputation, tags, raw_json, raw_gzip, fetched_at)
@@ -208,6 +209,7 @@ public final class LookupRepository {
 
     public void saveNotFound(String hash, Instant now) {
         database.inTransaction("cannot update the lookup of " + hash, c -> {
+            keepEarlierAnswers(c, List.of(hash), true, now); // only an answer being refreshed is replaced
             try (PreparedStatement s = c.prepareStatement("""
                     UPDATE lookups SET status = 'not_found', refresh = 0, error = NULL, sha256 = NULL, updated_at = ?
                     WHERE hash = ? AND (status = 'pending' OR refresh = 1)""")) {
@@ -216,6 +218,120 @@ public final class LookupRepository {
                 return s.executeUpdate();
             }
         });
+    }
+
+    /** Earlier answers kept per hash; older ones are deleted as new ones come. */
+    public static final int HISTORY_PER_HASH = 10;
+
+    /** An earlier answer of a hash, kept when a newer one replaced it; figures null for "not found". */
+    public record EarlierAnswer(String hash, Instant answeredAt, Instant replacedAt, String status,
+            Integer malicious, Integer suspicious, Integer undetected, Integer harmless, String label, String family) {
+    }
+
+    /**
+     * Before an answer replaces the earlier answers of {@code hashes} (sorted), keeps their verdict figures in
+     * {@code verdict_history}, the newest {@link #HISTORY_PER_HASH} per hash. Only a hash with an answer
+     * (done or not_found) has one to keep; the first answer of a hash keeps nothing.
+     */
+    private static void keepEarlierAnswers(Connection c, List<String> hashes, boolean onlyRefreshing, Instant now)
+            throws SQLException {
+        List<EarlierAnswer> earlier = new ArrayList<>();
+        String marks = String.join(",", Collections.nCopies(hashes.size(), "?"));
+        java.util.Map<String, String> families = new java.util.HashMap<>();
+        try (PreparedStatement s = c.prepareStatement("""
+                SELECT l.hash, l.status, l.updated_at, f.malicious, f.suspicious, f.undetected, f.harmless, f.label,
+                       f.sha256, f.raw_json, f.raw_gzip, f.threat_family, f.fields_version
+                FROM lookups l LEFT JOIN files f ON l.status = 'done' AND f.sha256 = l.sha256
+                WHERE l.status IN ('done', 'not_found')""" + (onlyRefreshing ? " AND l.refresh = 1" : "")
+                + " AND l.hash IN (" + marks + ") ORDER BY l.hash")) {
+            for (int i = 0; i < hashes.size(); i++) {
+                s.setString(i + 1, hashes.get(i));
+            }
+            try (ResultSet r = s.executeQuery()) {
+                while (r.next()) {
+                    boolean found = r.getString(9) != null;
+                    String family = null;
+                    if (found) {
+                        String sha256 = r.getString(9);
+                        if (!families.containsKey(sha256)) {
+                            // The family column, or the stored answer while its fields are not filled in yet.
+                            families.put(sha256, r.getInt(13) > 0 ? r.getString(12)
+                                    : AnswerFields.parse(StoredAnswer.read(r.getBytes(11), r.getString(10))).family());
+                        }
+                        family = families.get(sha256);
+                    }
+                    earlier.add(new EarlierAnswer(r.getString(1), Instant.ofEpochMilli(r.getLong(3)), now,
+                            found ? "done" : "not_found", found ? r.getInt(4) : null, found ? r.getInt(5) : null,
+                            found ? r.getInt(6) : null, found ? r.getInt(7) : null, found ? r.getString(8) : null,
+                            family));
+                }
+            }
+        }
+        if (earlier.isEmpty()) {
+            return;
+        }
+        try (PreparedStatement insert = c.prepareStatement("""
+                INSERT INTO verdict_history (hash, replaced_at, answered_at, status, malicious, suspicious, undetected,
+                  harmless, label, family) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                ON CONFLICT (hash, replaced_at) DO NOTHING""");
+                PreparedStatement prune = c.prepareStatement("""
+                        DELETE FROM verdict_history WHERE hash = ? AND replaced_at < (
+                          SELECT h.replaced_at FROM verdict_history h WHERE h.hash = ?
+                          ORDER BY h.replaced_at DESC LIMIT 1 OFFSET""" + " " + (HISTORY_PER_HASH - 1) + ")")) {
+            for (EarlierAnswer e : earlier) {
+                insert.setString(1, e.hash());
+                insert.setLong(2, e.replacedAt().toEpochMilli());
+                insert.setLong(3, e.answeredAt().toEpochMilli());
+                insert.setString(4, e.status());
+                setInteger(insert, 5, e.malicious());
+                setInteger(insert, 6, e.suspicious());
+                setInteger(insert, 7, e.undetected());
+                setInteger(insert, 8, e.harmless());
+                insert.setString(9, e.label());
+                insert.setString(10, e.family());
+                insert.addBatch();
+                prune.setString(1, e.hash());
+                prune.setString(2, e.hash());
+                prune.addBatch();
+            }
+            insert.executeBatch();
+            prune.executeBatch();
+        }
+    }
+
+    /** The earlier answers kept for {@code hash}, newest first. */
+    public List<EarlierAnswer> history(String hash) {
+        List<EarlierAnswer> history = new ArrayList<>();
+        try (Connection c = database.connection();
+                PreparedStatement s = c.prepareStatement("""
+                        SELECT hash, answered_at, replaced_at, status, malicious, suspicious, undetected, harmless,
+                               label, family
+                        FROM verdict_history WHERE hash = ? ORDER BY replaced_at DESC""")) {
+            s.setString(1, hash);
+            try (ResultSet r = s.executeQuery()) {
+                while (r.next()) {
+                    history.add(new EarlierAnswer(r.getString(1), Instant.ofEpochMilli(r.getLong(2)),
+                            Instant.ofEpochMilli(r.getLong(3)), r.getString(4), integer(r, 5), integer(r, 6),
+                            integer(r, 7), integer(r, 8), r.getString(9), r.getString(10)));
+                }
+            }
+        } catch (SQLException e) {
+            throw new StoreException("cannot read the earlier answers of " + hash, e);
+        }
+        return history;
+    }
+
+    private static void setInteger(PreparedStatement s, int index, Integer value) throws SQLException {
+        if (value == null) {
+            s.setNull(index, Types.INTEGER);
+        } else {
+            s.setInt(index, value);
+        }
+    }
+
+    private static Integer integer(ResultSet r, int column) throws SQLException {
+        int value = r.getInt(column);
+        return r.wasNull() ? null : value;
     }
 
     /**

@@ -13,6 +13,7 @@ import com.vtbatchsearch.batch.ExtractedHashes;
 import com.vtbatchsearch.batch.FileDetails;
 import com.vtbatchsearch.batch.ItemQuery;
 import com.vtbatchsearch.batch.Progress;
+import com.vtbatchsearch.batch.Recheck;
 import com.vtbatchsearch.batch.UploadRejectedException;
 import com.vtbatchsearch.export.ExportFilter;
 import com.vtbatchsearch.export.ExportFormat;
@@ -35,6 +36,8 @@ import java.util.regex.Pattern;
  * and paged by query parameters, or exports it ({@code ?format=csv|json}, block lists
  * {@code ?format=sha256|md5|sha1}, a MISP event {@code ?format=misp}, a STIX 2.1 bundle {@code ?format=stix});
  * {@code GET /api/batches/{id}/items/{hash}} answers the engines that flagged one hash and its names;
+ * {@code POST /api/batches/{id}/recheck} looks every answer up again (or, with {@code dryRun=true}, says
+ * what that costs), {@code POST /api/batches/{id}/watch} sets its re-check schedule;
  * {@code DELETE /api/batches/{id}} deletes a batch.
  * Every error is {@code {"error": "..."}} with its status.
  */
@@ -63,7 +66,7 @@ public final class ApiBatchesServlet extends HttpServlet {
 
     /** A batch as GET answers it; {@code offset} and {@code limit} only when a page was asked for. */
     public record BatchJson(String id, String createdAt, String status, BatchCounts counts, Long etaSeconds,
-            Progress progress, int matched, @JsonInclude(JsonInclude.Include.NON_NULL) Integer offset,
+            Progress progress, Recheck recheck, int matched, @JsonInclude(JsonInclude.Include.NON_NULL) Integer offset,
             @JsonInclude(JsonInclude.Include.NON_NULL) Integer limit, List<BatchService.EngineColumn> engines,
             List<BatchItem> items) {
     }
@@ -90,9 +93,17 @@ public final class ApiBatchesServlet extends HttpServlet {
             Views.json(response, json, HttpServletResponse.SC_ACCEPTED, java.util.Map.of("queued", queued));
             return;
         }
+        if (path.length == 2 && "recheck".equals(path[1])) {
+            recheck(path[0], request, response);
+            return;
+        }
+        if (path.length == 2 && "watch".equals(path[1])) {
+            watch(path[0], request, response);
+            return;
+        }
         if (path.length != 0) {
             Views.jsonError(response, json, HttpServletResponse.SC_METHOD_NOT_ALLOWED,
-                    "POST to /api/batches, or to /api/batches/{id}/refresh");
+                    "POST to /api/batches, or to /api/batches/{id}/refresh, /recheck or /watch");
             return;
         }
         boolean multipart = UploadParser.isMultipart(request);
@@ -118,6 +129,105 @@ public final class ApiBatchesServlet extends HttpServlet {
         response.setHeader("Location", context + "/api/batches/" + batch.id());
         Views.json(response, json, HttpServletResponse.SC_CREATED,
                 new Created(batch.id(), context + "/report/" + batch.id(), batch.found(), batch.unique()));
+    }
+
+    /**
+     * {@code POST /api/batches/{id}/recheck}: looks every answer of the batch up again (202), charged to the
+     * client's budget of new lookups like a refresh; a re-check already running is answered as it is (200,
+     * {@code started} false). {@code dryRun=true} only says what it would cost and when it would be done;
+     * {@code watch=daily|weekly|off} also sets the batch's watch schedule.
+     */
+    private void recheck(String id, HttpServletRequest request, HttpServletResponse response) throws IOException {
+        boolean dryRun;
+        Optional<Recheck.Watch> watch;
+        boolean watchGiven = request.getParameter("watch") != null;
+        try {
+            dryRun = flag(request.getParameter("dryRun"), "dryRun");
+            watch = Recheck.Watch.parse(request.getParameter("watch"));
+        } catch (IllegalArgumentException e) {
+            Views.jsonError(response, json, HttpServletResponse.SC_BAD_REQUEST, e.getMessage());
+            return;
+        }
+        Optional<BatchService.RecheckEstimate> estimate = batches.recheckEstimate(id);
+        if (estimate.isEmpty()) {
+            Views.jsonError(response, json, HttpServletResponse.SC_NOT_FOUND, "No such batch.");
+            return;
+        }
+        if (dryRun) {
+            response.setHeader("Cache-Control", "no-store");
+            Views.json(response, json, HttpServletResponse.SC_OK, estimate.get());
+            return;
+        }
+        if (watchGiven) {
+            batches.watch(id, watch.orElse(null));
+        }
+        if (estimate.get().running()) {
+            batches.finishRecheck(id); // when it is in fact done, a new one starts below
+            Optional<Recheck> running = batches.recheckState(id).filter(Recheck::isRunning);
+            if (running.isPresent()) {
+                Views.json(response, json, HttpServletResponse.SC_OK,
+                        recheckAnswer(new BatchService.RecheckStarted(false, 0, running.get())));
+                return;
+            }
+            estimate = batches.recheckEstimate(id);
+            if (estimate.isEmpty()) {
+                Views.jsonError(response, json, HttpServletResponse.SC_NOT_FOUND, "No such batch.");
+                return;
+            }
+        }
+        BatchService.RecheckStarted started;
+        try (UploadThrottle.Ticket ticket = throttle.admitRefresh(request.getRemoteAddr())) {
+            ticket.spendNewHashes(batches.recheckLookups(id).orElse(0));
+            started = batches.recheck(id).orElseThrow();
+            if (started.started()) {
+                ticket.commit();
+            }
+        } catch (UploadRejectedException e) {
+            UploadThrottle.addRetryAfter(response, e);
+            Views.jsonError(response, json, e.status(), e.getMessage());
+            return;
+        }
+        Views.json(response, json, started.started() ? HttpServletResponse.SC_ACCEPTED : HttpServletResponse.SC_OK,
+                recheckAnswer(started));
+    }
+
+    private static java.util.Map<String, Object> recheckAnswer(BatchService.RecheckStarted started) {
+        java.util.Map<String, Object> answer = new java.util.LinkedHashMap<>();
+        answer.put("started", started.started());
+        answer.put("queued", started.queued());
+        answer.put("recheck", started.recheck());
+        return answer;
+    }
+
+    /** {@code POST /api/batches/{id}/watch?watch=daily|weekly|off}: sets the batch's watch schedule. */
+    private void watch(String id, HttpServletRequest request, HttpServletResponse response) throws IOException {
+        Optional<Recheck.Watch> watch;
+        try {
+            if (request.getParameter("watch") == null) {
+                throw new IllegalArgumentException("watch must be daily, weekly or off");
+            }
+            watch = Recheck.Watch.parse(request.getParameter("watch"));
+        } catch (IllegalArgumentException e) {
+            Views.jsonError(response, json, HttpServletResponse.SC_BAD_REQUEST, e.getMessage());
+            return;
+        }
+        if (!batches.watch(id, watch.orElse(null))) {
+            Views.jsonError(response, json, HttpServletResponse.SC_NOT_FOUND, "No such batch.");
+            return;
+        }
+        java.util.Map<String, Object> answer = new java.util.LinkedHashMap<>();
+        answer.put("watch", watch.map(Recheck.Watch::key).orElse(null));
+        Views.json(response, json, HttpServletResponse.SC_OK, answer);
+    }
+
+    private static boolean flag(String value, String name) {
+        if (value == null || value.isEmpty() || value.equals("false")) {
+            return false;
+        }
+        if (value.equals("true")) {
+            return true;
+        }
+        throw new IllegalArgumentException(name + " must be true or false");
     }
 
     /** {@code DELETE /api/batches/{id}}: the batch and its items go (204); the cached answers stay. */
@@ -196,7 +306,7 @@ public final class ApiBatchesServlet extends HttpServlet {
         }
         Views.json(response, json, HttpServletResponse.SC_OK, new BatchJson(r.getBatch().getId(),
                 r.getBatch().getCreatedAt().toString(), r.isPending() ? "pending" : "done", r.getCounts(),
-                r.getEtaSeconds(), r.getProgress(), r.getMatched(), query.isPaged() ? query.offset() : null,
+                r.getEtaSeconds(), r.getProgress(), r.getRecheck(), r.getMatched(), query.isPaged() ? query.offset() : null,
                 query.isPaged() ? query.limit() : null, r.getEngines(), r.getItems()));
     }
 
@@ -239,6 +349,9 @@ public final class ApiBatchesServlet extends HttpServlet {
         out.writeFieldName("progress");
         json.writerFor(Progress.class).without(SerializationFeature.FLUSH_AFTER_WRITE_VALUE)
                 .writeValue(out, r.getProgress());
+        out.writeFieldName("recheck");
+        json.writerFor(Recheck.class).without(SerializationFeature.FLUSH_AFTER_WRITE_VALUE)
+                .writeValue(out, r.getRecheck());
         out.writeNumberField("matched", r.getMatched());
         out.writeFieldName("engines");
         json.writerFor(new com.fasterxml.jackson.core.type.TypeReference<List<BatchService.EngineColumn>>() { })

@@ -59,7 +59,14 @@ final class ItemCsvWriter implements AutoCloseable {
                             + (v.malwareNames().isEmpty() ? "" : " (" + String.join(", ", v.malwareNames()) + ")"))
                     .toList())),
             new Column("tags", i -> joined(i.getTags())),
-            new Column("gap", BatchItem::getGap));
+            new Column("gap", BatchItem::getGap),
+
+            new Column("change", BatchItem::getChangeText),
+            new Column("previousVerdict", BatchItem::getPreviousVerdict),
+            new Column("previousMalicious", i -> i.getPrevious() == null ? null : i.getPrevious().malicious()),
+            new Column("previousLabel", i -> i.getPrevious() == null ? null : i.getPrevious().label()),
+            new Column("previousFamily", i -> i.getPrevious() == null ? null : i.getPrevious().family()),
+            new Column("previousAnsweredAt", i -> i.getPrevious() == null ? null : i.getPrevious().answeredAt()));
 
     /** The header without engine columns. */
     static final String[] HEADER = COLUMNS.stream().map(Column::name).toArray(String[]::new);

@@ -44,6 +44,14 @@ public final class ReportServlet extends HttpServlet {
             delete(path[0], request, response);
             return;
         }
+        if (path.length == 2 && "recheck".equals(path[1])) {
+            recheck(path[0], request, response);
+            return;
+        }
+        if (path.length == 2 && "watch".equals(path[1])) {
+            watch(path[0], request, response);
+            return;
+        }
         Optional<Integer> stale = path.length == 2 && "refresh".equals(path[1])
                 ? batches.staleLookups(path[0]) : Optional.empty();
         if (stale.isEmpty()) {
@@ -62,6 +70,60 @@ public final class ReportServlet extends HttpServlet {
         }
         response.setStatus(HttpServletResponse.SC_SEE_OTHER);
         response.setHeader("Location", request.getContextPath() + "/report/" + path[0]);
+    }
+
+    /**
+     * {@code POST /report/{uuid}/recheck}: looks every answer of the batch up again, charged like a refresh;
+     * one already running is left as it is. Then back to the report (over budget: the report with the reason).
+     */
+    private void recheck(String id, HttpServletRequest request, HttpServletResponse response)
+            throws ServletException, IOException {
+        Optional<BatchService.RecheckEstimate> estimate = batches.recheckEstimate(id);
+        if (estimate.isEmpty()) {
+            Views.renderNotFound(request, response);
+            return;
+        }
+        if (estimate.get().running()) {
+            batches.finishRecheck(id);
+        }
+        if (!batches.recheckState(id).map(com.vtbatchsearch.batch.Recheck::isRunning).orElse(false)) {
+            try (UploadThrottle.Ticket ticket = throttle.admitRefresh(request.getRemoteAddr())) {
+                ticket.spendNewHashes(batches.recheckLookups(id).orElse(0));
+                if (batches.recheck(id).map(BatchService.RecheckStarted::started).orElse(false)) {
+                    ticket.commit();
+                }
+            } catch (UploadRejectedException e) {
+                UploadThrottle.addRetryAfter(response, e);
+                request.setAttribute("error", e.getMessage());
+                render(request, response, e.status(), id, ItemQuery.fromParameters(Map.of(), true));
+                return;
+            }
+        }
+        response.setStatus(HttpServletResponse.SC_SEE_OTHER);
+        response.setHeader("Location", request.getContextPath() + "/report/" + id);
+    }
+
+    /** {@code POST /report/{uuid}/watch} with {@code watch=daily|weekly|off}: sets the batch's watch schedule. */
+    private void watch(String id, HttpServletRequest request, HttpServletResponse response)
+            throws ServletException, IOException {
+        Optional<com.vtbatchsearch.batch.Recheck.Watch> watch;
+        try {
+            watch = com.vtbatchsearch.batch.Recheck.Watch.parse(request.getParameter("watch"));
+        } catch (IllegalArgumentException e) {
+            if (batches.find(id).isEmpty()) {
+                Views.renderNotFound(request, response);
+                return;
+            }
+            request.setAttribute("error", e.getMessage());
+            render(request, response, HttpServletResponse.SC_BAD_REQUEST, id, ItemQuery.fromParameters(Map.of(), true));
+            return;
+        }
+        if (!batches.watch(id, watch.orElse(null))) {
+            Views.renderNotFound(request, response);
+            return;
+        }
+        response.setStatus(HttpServletResponse.SC_SEE_OTHER);
+        response.setHeader("Location", request.getContextPath() + "/report/" + id);
     }
 
     private void delete(String id, HttpServletRequest request, HttpServletResponse response)
@@ -108,6 +170,7 @@ public final class ReportServlet extends HttpServlet {
             return;
         }
         request.setAttribute("report", report.get());
+        request.setAttribute("recheckEstimate", batches.recheckEstimate(id).orElse(null));
         request.setAttribute("pollSeconds", POLL_SECONDS);
         Views.render(request, response, status, "report");
     }

@@ -408,4 +408,31 @@ class AppConfigTest {
             assertTrue(e.getMessage().contains("MY_ENGINES"), e.getMessage());
         }
     }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"hooks.example.com/services/T0/B0/secret", "ftp://hooks.example.com/x", "https://", "http://exa mple.com/"})
+    void aMalformedWebhookUrlStopsTheStartNamingIt(String value) {
+        InvalidConfigException e = invalid(Map.of("WEBHOOK_URL", value));
+
+        assertTrue(e.getMessage().contains("WEBHOOK_URL"), e.getMessage());
+        assertFalse(e.getMessage().contains("secret"), "the webhook's path may be its secret: " + e.getMessage());
+        assertEquals(1, e.problems().size());
+    }
+
+    @Test
+    void webhookPublicBaseUrlAndChangeDeltaAreReadAndTheWebhookPathIsNeverPrinted() {
+        AppConfig config = AppConfig.from(Map.of("WEBHOOK_URL", "https://hooks.example.com/services/T0/B0/secret",
+                "PUBLIC_BASE_URL", "https://vt.example.com", "CHANGE_MIN_DELTA", "5"));
+
+        assertEquals("https://hooks.example.com/services/T0/B0/secret", config.webhookUrl().orElseThrow().toString());
+        assertEquals("https://vt.example.com", config.publicBaseUrl().orElseThrow().toString());
+        assertEquals(5, config.changeMinDelta());
+        assertFalse(config.toString().contains("secret"), config.toString());
+        AppConfig defaults = AppConfig.from(Map.of());
+        assertTrue(defaults.webhookUrl().isEmpty());
+        assertTrue(defaults.publicBaseUrl().isEmpty());
+        assertEquals(3, defaults.changeMinDelta());
+        assertTrue(invalid(Map.of("CHANGE_MIN_DELTA", "0")).getMessage().contains("CHANGE_MIN_DELTA"));
+        assertTrue(invalid(Map.of("PUBLIC_BASE_URL", "vt.example.com")).getMessage().contains("PUBLIC_BASE_URL"));
+    }
 }

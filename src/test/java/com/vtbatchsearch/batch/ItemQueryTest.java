@@ -89,4 +89,21 @@ class ItemQueryTest {
             assertTrue(e.getMessage().startsWith(bad[0]), e.getMessage());
         }
     }
+
+    @Test
+    void readsTheChangeFilterAndRejectsWhatItDoesNotKnowNamingTheParameter() {
+        assertNull(ItemQuery.fromParameters(params(), false).change());
+        assertNull(ItemQuery.fromParameters(params("changed", "false"), false).change());
+        assertEquals(ItemQuery.ANY_CHANGE, ItemQuery.fromParameters(params("changed", "true"), false).change());
+        assertEquals(ItemQuery.ANY_CHANGE, ItemQuery.fromParameters(params("change", "any"), false).change());
+        assertEquals("label_changed", ItemQuery.fromParameters(params("change", "label_changed"), false).change());
+        assertEquals("newly_known", ItemQuery.fromParameters(params("changed", "true", "change", "newly_known"), false)
+                .getChangeKey());
+        IllegalArgumentException changed = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> ItemQuery.fromParameters(params("changed", "yes"), false));
+        assertTrue(changed.getMessage().startsWith("changed "), changed.getMessage());
+        IllegalArgumentException change = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> ItemQuery.fromParameters(params("change", "worse"), false));
+        assertTrue(change.getMessage().startsWith("change must be one of any, newly_malicious"), change.getMessage());
+    }
 }

@@ -60,8 +60,33 @@ class ItemCsvWriterTest {
         assertEquals("", records.get(1).get("family"), "no answer: an empty cell, never null or 0");
         assertEquals("", records.get(1).get("size"));
         assertEquals("c".repeat(40), records.get(1).get("sha1"), "the hash itself while unanswered");
+        assertEquals(List.of("change", "previousVerdict", "previousMalicious", "previousLabel",
+                "previousFamily", "previousAnsweredAt"), List.of(ItemCsvWriter.HEADER)
+                .subList(ItemCsvWriter.HEADER.length - 6, ItemCsvWriter.HEADER.length));
+        assertEquals("", records.get(0).get("change"), "unchanged: empty change columns");
+        assertEquals("", records.get(0).get("previousVerdict"));
         assertEquals("", records.get(0).get("context"), "no line known: an empty cell");
         assertEquals("'=HYPERLINK(\"http://x\");\u00ab" + "c".repeat(40) + "\u00bb", records.get(1).get("context"),
                 "the uploader's line cannot become a formula");
+    }
+
+    @Test
+    void aChangedItemCarriesItsKindsAndEarlierAnswerFormulaSafe() throws Exception {
+        StringWriter out = new StringWriter();
+        BatchItem changed = new BatchItem("d".repeat(64), HashType.SHA256, BatchItem.DONE, null,
+                new BatchItem.Verdict(9, 0, 60, 1, "trojan.x", "x.exe", "Win32 EXE", "d".repeat(64), null, null),
+                false, false, null, new BatchItem.Change(List.of("newly_malicious", "detections_up"),
+                        new BatchItem.Previous("done", "2026-12-01T00:00:00Z", 0, 1, 69, 0, "=evil()", "+fam")));
+        try (ItemCsvWriter csv = new ItemCsvWriter(out)) {
+            csv.write(changed);
+        }
+        CSVRecord record = CSVFormat.EXCEL.builder().setHeader().setSkipHeaderRecord(true).get()
+                .parse(new StringReader(out.toString().substring(1))).getRecords().get(0);
+        assertEquals("newly_malicious detections_up", record.get("change"));
+        assertEquals("suspicious", record.get("previousVerdict"));
+        assertEquals("0", record.get("previousMalicious"));
+        assertEquals("'=evil()", record.get("previousLabel"));
+        assertEquals("'+fam", record.get("previousFamily"));
+        assertEquals("2026-12-01T00:00:00Z", record.get("previousAnsweredAt"));
     }
 }

@@ -110,6 +110,9 @@ class PathSpellingIT {
                 new Guarded("POST", "/api/batches/" + id + "/refresh", "text/plain", hash),
                 new Guarded("GET", "/report/" + id, null, null),
                 new Guarded("POST", "/report/" + id + "/refresh", "application/x-www-form-urlencoded", form),
+                new Guarded("POST", "/api/batches/" + id + "/recheck", "text/plain", hash),
+                new Guarded("POST", "/report/" + id + "/watch", "application/x-www-form-urlencoded",
+                        ("csrf=" + CSRF + "&watch=off").getBytes(StandardCharsets.US_ASCII)),
                 new Guarded("POST", "/upload", "multipart/form-data; boundary=" + boundary, upload.toByteArray()),
                 new Guarded("GET", "/", null, null));
     }

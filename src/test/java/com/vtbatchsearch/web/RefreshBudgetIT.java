@@ -86,6 +86,13 @@ class RefreshBudgetIT {
         HttpResponse<String> upload = http.post("/api/batches", "text/plain",
                 "d4".repeat(16).getBytes(StandardCharsets.UTF_8));
         assertEquals(429, upload.statusCode(), "the refresh spent the budget: " + upload.body());
+
+        // A re-check is charged the same way: over budget it starts nothing and queues nothing.
+        HttpResponse<String> recheck = http.post("/api/batches/" + id + "/recheck", "text/plain", new byte[0]);
+        assertEquals(429, recheck.statusCode(), recheck.body());
+        assertTrue(recheck.headers().firstValue("Retry-After").isPresent());
+        assertEquals(2, refreshing(), "nothing more queued");
+        assertTrue(json.readTree(http.get("/api/batches/" + id).body()).path("recheck").path("startedAt").isNull());
     }
 
     private static int refreshing() throws Exception {

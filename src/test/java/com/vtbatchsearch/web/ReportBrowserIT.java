@@ -18,6 +18,7 @@ import java.io.Reader;
 import java.io.UncheckedIOException;
 import java.net.URI;
 import java.net.URL;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -487,6 +488,159 @@ class ReportBrowserIT {
         // Bad input on the API: a 400 naming the parameter.
         assertEquals(400, http.get("/api/batches/" + id + "?minDetections=abc").statusCode());
         assertTrue(http.get("/api/batches/" + id + "/facets?facet=colour").body().contains("facet must be one of"));
+    }
+
+    private static FakeVirusTotal.Reply file(String sha256, int malicious, String label) {
+        return FakeVirusTotal.Reply.of(200, FakeVirusTotal.fileJson(sha256, sha256.substring(32), sha256.substring(0, 40),
+                malicious, label, "sample.exe"));
+    }
+
+    private String uploadAndWait(Http http, String... hashes) throws Exception {
+        String id = json.readTree(http.post("/api/batches", "text/plain",
+                String.join("\n", hashes).getBytes(StandardCharsets.UTF_8)).body()).path("id").asText();
+        new WebDriverWait(driver, Duration.ofSeconds(30)).pollingEvery(Duration.ofMillis(200)).until(d -> {
+            try {
+                return "done".equals(json.readTree(http.get("/api/batches/" + id).body()).path("status").asText());
+            } catch (IOException | InterruptedException e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        return id;
+    }
+
+    @Test
+    void aRecheckShowsItsCostThenWhatChangedAndTheHistoryOfAnExpandedRow() throws Exception {
+        Http http = new Http(URI.create(base.toString()));
+        String worse = "c0ffee01".repeat(8);
+        String relabelled = "c0ffee02".repeat(8);
+        String same = "c0ffee03".repeat(8);
+        VT.script(worse, file(worse, 0, "w.sample"), file(worse, 9, "w.sample"));
+        VT.script(relabelled, file(relabelled, 4, "adware.one"), file(relabelled, 4, "adware.two"));
+        String id = uploadAndWait(http, worse, relabelled, same);
+
+        // What a re-check costs, asked before confirming; bad input is refused naming the parameter, and changes nothing.
+        HttpResponse<String> dryRun = http.post("/api/batches/" + id + "/recheck?dryRun=true", "text/plain", new byte[0]);
+        assertEquals(200, dryRun.statusCode(), dryRun.body());
+        JsonNode estimate = json.readTree(dryRun.body());
+        assertEquals(3, estimate.path("lookups").asInt());
+        assertTrue(estimate.path("etaSeconds").isNumber(), dryRun.body());
+        assertTrue(estimate.path("doneAt").isTextual(), dryRun.body());
+        for (String[] bad : new String[][] {{"dryRun=maybe", "dryRun"}, {"watch=hourly", "watch"}}) {
+            HttpResponse<String> refused = http.post("/api/batches/" + id + "/recheck?" + bad[0], "text/plain", new byte[0]);
+            assertEquals(400, refused.statusCode(), refused.body());
+            assertTrue(json.readTree(refused.body()).path("error").asText().startsWith(bad[1] + " "), refused.body());
+        }
+        HttpResponse<String> badFilter = http.get("/api/batches/" + id + "?changed=yes");
+        assertEquals(400, badFilter.statusCode());
+        assertTrue(badFilter.body().contains("changed must be true or false"), badFilter.body());
+        assertEquals(404, http.post("/api/batches/00000000-0000-4000-8000-000000000000/recheck", "text/plain",
+                new byte[0]).statusCode());
+        JsonNode before = json.readTree(http.get("/api/batches/" + id).body()).path("recheck");
+        assertTrue(before.path("startedAt").isNull(), before.toString());
+        assertTrue(before.path("watch").isNull(), before.toString());
+
+        driver.get(url("/report/" + id));
+        WebDriverWait wait = new WebDriverWait(driver, Duration.ofSeconds(40));
+        wait.ignoring(StaleElementReferenceException.class);
+        assertTrue(text("#recheck-estimate").startsWith("3 lookups, done about "), text("#recheck-estimate"));
+        assertEquals("Not re-checked yet.", text("#recheck-status"));
+        driver.findElement(By.id("recheck-button")).click();
+        wait.until(d -> text("#recheck-status").contains("changed 2 items"));
+        wait.until(d -> text("#recheck-estimate").startsWith("3 lookups, done about "));
+        assertEquals("2", text("#count-changed"));
+        assertEquals("1", text("#count-change-newly_malicious"));
+        assertEquals("1", text("#count-change-label_changed"));
+        assertEquals("0", text("#count-change-newly_known"));
+
+        // The change filter: both changed rows, each with its kinds; then one kind.
+        new Select(driver.findElement(By.id("filter-change"))).selectByValue("any");
+        wait.until(d -> text("#table-caption").equals("Rows 1–2 of 2 matching"));
+        assertTrue(driver.getCurrentUrl().contains("changed=true"), driver.getCurrentUrl());
+        assertEquals(List.of("newly malicious", "detections up"), driver.findElements(
+                By.cssSelector("#rows tr.item[data-hash='" + worse + "'] .change")).stream().map(WebElement::getText).toList());
+        assertEquals(List.of("label changed"), driver.findElements(
+                By.cssSelector("#rows tr.item[data-hash='" + relabelled + "'] .change")).stream().map(WebElement::getText).toList());
+        assertTrue(driver.findElements(By.cssSelector("#rows tr.item[data-hash='" + same + "']")).isEmpty());
+        new Select(driver.findElement(By.id("filter-change"))).selectByValue("label_changed");
+        wait.until(d -> text("#table-caption").equals("Rows 1–1 of 1 matching"));
+        assertEquals(relabelled, driver.findElement(By.cssSelector("#rows tr.item")).getDomAttribute("data-hash"));
+
+        // An expanded row shows the earlier answer next to the engines and names.
+        new Select(driver.findElement(By.id("filter-change"))).selectByValue("newly_malicious");
+        wait.until(d -> text("#table-caption").equals("Rows 1–1 of 1 matching"));
+        driver.findElement(By.cssSelector("#rows tr.item[data-hash='" + worse + "'] button.expand")).click();
+        wait.until(d -> text("#rows tr.details").contains("Earlier answers (1)"));
+        String history = text("#rows tr.details .history");
+        assertTrue(history.contains("suspicious") && history.contains("0 engines") && history.contains("w.sample"),
+                history);
+        assertTrue(text("#rows tr.details").contains("Engines that flagged it (10)"), text("#rows tr.details"));
+        screenshotAt("report-recheck.png", 1366, 1200);
+
+        // The changes ride along in the exports too.
+        HttpResponse<String> csv = http.get("/api/batches/" + id + "?format=csv&changed=true");
+        List<CSVRecord> records = CSVFormat.EXCEL.builder().setHeader().setSkipHeaderRecord(true).get()
+                .parse(new java.io.StringReader(csv.body().substring(1))).getRecords();
+        assertEquals(2, records.size());
+        assertEquals("newly_malicious detections_up", records.get(0).get("change"));
+        assertEquals("adware.one", records.get(1).get("previousLabel"));
+
+        // Watching the batch: a setting on the report, posted with the form's CSRF token.
+        new Select(driver.findElement(By.id("watch"))).selectByValue("daily");
+        driver.findElement(By.id("watch-save")).click();
+        wait.until(d -> "daily".equals(new Select(d.findElement(By.id("watch"))).getFirstSelectedOption()
+                .getDomAttribute("value")));
+        assertEquals("daily", json.readTree(http.get("/api/batches/" + id).body()).path("recheck").path("watch").asText());
+        assertNoAlert();
+    }
+
+    @Test
+    void aRecheckAskedForWhileOneRunsIsAnsweredWithTheOneRunning() throws Exception {
+        Http http = new Http(URI.create(base.toString()));
+        String slowSecond = "0ddba11a".repeat(8);
+        VT.script(slowSecond, file(slowSecond, 1, "x"), file(slowSecond, 1, "x").after(Duration.ofSeconds(5)));
+        String id = uploadAndWait(http, slowSecond);
+
+        HttpResponse<String> first = http.post("/api/batches/" + id + "/recheck?watch=weekly", "text/plain", new byte[0]);
+        assertEquals(202, first.statusCode(), first.body());
+        JsonNode started = json.readTree(first.body());
+        assertTrue(started.path("started").asBoolean());
+        assertEquals(1, started.path("queued").asInt());
+        assertTrue(started.path("recheck").path("running").asBoolean());
+        assertEquals("weekly", started.path("recheck").path("watch").asText());
+        HttpResponse<String> second = http.post("/api/batches/" + id + "/recheck", "text/plain", new byte[0]);
+        assertEquals(200, second.statusCode(), second.body());
+        JsonNode running = json.readTree(second.body());
+        assertFalse(running.path("started").asBoolean());
+        assertEquals(0, running.path("queued").asInt());
+        assertEquals(started.path("recheck").path("startedAt").asText(), running.path("recheck").path("startedAt").asText());
+        assertTrue(json.readTree(http.post("/api/batches/" + id + "/recheck?dryRun=true", "text/plain", new byte[0])
+                .body()).path("running").asBoolean());
+    }
+
+    @Test
+    void theNotificationButtonAsksOnlyAfterAClickAndTellsWhenTheBatchIsDone() throws Exception {
+        Http http = new Http(URI.create(base.toString()));
+        String slow = "feedface".repeat(8);
+        VT.script(slow, file(slow, 3, "slow.one").after(Duration.ofSeconds(6)));
+        String id = json.readTree(http.post("/api/batches", "text/plain", slow.getBytes(StandardCharsets.UTF_8)).body())
+                .path("id").asText();
+        driver.get(url("/report/" + id));
+        WebElement button = driver.findElement(By.id("notify-done"));
+        assertTrue(button.isDisplayed(), "offered while the batch is pending");
+        JavascriptExecutor js = (JavascriptExecutor) driver;
+        js.executeScript("""
+                window.asked = 0; window.shown = [];
+                window.Notification = function (title, options) { window.shown.push(title + ' | ' + options.body); };
+                window.Notification.requestPermission = function () { window.asked++; return Promise.resolve('granted'); };""");
+        Thread.sleep(500);
+        assertEquals(0L, js.executeScript("return window.asked;"), "no permission asked before the click");
+        button.click();
+        new WebDriverWait(driver, Duration.ofSeconds(5)).until(d -> text("#notify-status").startsWith("This browser will tell you"));
+        assertEquals(1L, js.executeScript("return window.asked;"));
+        new WebDriverWait(driver, Duration.ofSeconds(30)).until(d ->
+                ((Number) js.executeScript("return window.shown.length;")).intValue() == 1);
+        String shown = (String) js.executeScript("return window.shown[0];");
+        assertTrue(shown.startsWith("VT Batch Search: batch done | 1 hashes: 1 malicious"), shown);
     }
 
     private List<String> uploadFile(Path file) throws IOException {
