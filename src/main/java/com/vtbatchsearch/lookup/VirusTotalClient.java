@@ -66,7 +66,8 @@ public final class VirusTotalClient implements AutoCloseable {
     private final URI baseUrl;
     private final String apiKey;
     private final CloseableHttpClient http;
-    private final ObjectMapper json = new ObjectMapper();
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private final ObjectMapper json = JSON;
     private final Set<HttpGet> inFlight = ConcurrentHashMap.newKeySet();
     private final HttpProxy proxy;
     /** Holds the proxy's Basic scheme, so requests send the credentials at once instead of after a 407. */
@@ -275,8 +276,15 @@ public final class VirusTotalClient implements AutoCloseable {
                 + ": " + message);
     }
 
-    private FileReport parseFile(String body) throws JsonProcessingException {
-        JsonNode data = json.readTree(body).path("data");
+    /**
+     * A file object as {@code GET /files/{hash}} answers it ({@code {"data": {"id": sha256, "attributes": ...}}}),
+     * read as every lookup reads it.
+     *
+     * @throws JsonProcessingException  when the body is not JSON
+     * @throws IllegalArgumentException when it names no SHA-256
+     */
+    public static FileReport parseFile(String body) throws JsonProcessingException {
+        JsonNode data = JSON.readTree(body).path("data");
         JsonNode attributes = data.path("attributes");
         String sha256 = lower(data.path("id").asText(null));
         if (sha256 == null || sha256.length() != 64) {

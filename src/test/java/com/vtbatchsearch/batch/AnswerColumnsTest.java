@@ -14,10 +14,9 @@ import com.vtbatchsearch.lookup.LookupRepository;
 import com.vtbatchsearch.queue.EmbeddedLookupQueue;
 import com.vtbatchsearch.store.Database;
 import com.vtbatchsearch.testing.Databases;
+import com.vtbatchsearch.testing.RealAnswers;
 import com.vtbatchsearch.testing.MutableClock;
 import java.io.IOException;
-import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.ResultSet;
@@ -81,29 +80,12 @@ class AnswerColumnsTest {
     }
 
     static String real(String name) throws IOException {
-        try (InputStream in = AnswerColumnsTest.class.getResourceAsStream("/vt-real/" + name)) {
-            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
-        }
+        return RealAnswers.raw(name);
     }
 
-    /** A real answer as the client reads it; the data-only and partial ones wrapped as VirusTotal sends them. */
+    /** A real answer as the client reads it (see {@link RealAnswers#parse}). */
     static FileReport report(String raw) throws IOException {
-        JsonNode root = JSON.readTree(raw);
-        if (!root.has("data")) {
-            raw = "{\"data\": " + raw + "}";
-            root = JSON.readTree(raw);
-        }
-        JsonNode a = root.path("data").path("attributes");
-        JsonNode stats = a.path("last_analysis_stats");
-        List<String> tags = new ArrayList<>();
-        a.path("tags").forEach(t -> tags.add(t.asText()));
-        return new FileReport(a.path("sha256").asText(), a.path("md5").asText(), a.path("sha1").asText(),
-                stats.path("malicious").asInt(), stats.path("suspicious").asInt(), stats.path("undetected").asInt(),
-                stats.path("harmless").asInt(),
-                a.path("popular_threat_classification").path("suggested_threat_label").asText(null),
-                a.path("meaningful_name").asText(null), a.path("type_description").asText(null),
-                Instant.ofEpochSecond(a.path("first_submission_date").asLong()),
-                Instant.ofEpochSecond(a.path("last_analysis_date").asLong()), null, List.copyOf(tags), raw);
+        return RealAnswers.parse(raw);
     }
 
     private String submit(List<String> hashes) {

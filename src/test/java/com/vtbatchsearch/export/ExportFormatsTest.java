@@ -19,6 +19,7 @@ import com.vtbatchsearch.queue.EmbeddedLookupQueue;
 import com.vtbatchsearch.store.Database;
 import com.vtbatchsearch.testing.Databases;
 import com.vtbatchsearch.testing.MutableClock;
+import com.vtbatchsearch.testing.RealAnswers;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;

@@ -10,6 +10,7 @@ import com.vtbatchsearch.testing.AppSettings;
 import com.vtbatchsearch.testing.FakeVirusTotal;
 import com.vtbatchsearch.testing.HeadlessChrome;
 import com.vtbatchsearch.testing.Http;
+import com.vtbatchsearch.testing.RealAnswers;
 import java.io.File;
 import java.io.IOException;
 import java.io.UncheckedIOException;

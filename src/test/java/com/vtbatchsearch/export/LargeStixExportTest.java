@@ -14,6 +14,7 @@ import com.vtbatchsearch.batch.ItemQuery;
 import com.vtbatchsearch.queue.EmbeddedLookupQueue;
 import com.vtbatchsearch.store.Database;
 import com.vtbatchsearch.testing.Databases;
+import com.vtbatchsearch.testing.RealAnswers;
 import java.io.BufferedOutputStream;
 import java.io.FilterOutputStream;
 import java.io.IOException;
