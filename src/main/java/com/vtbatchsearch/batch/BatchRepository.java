@@ -50,8 +50,12 @@ public final class BatchRepository {
 
     /**
      * Stores a batch and its items in one transaction: a hash with no answer yet (or only a failed
-     * one) becomes pending, a stale answer is marked for refresh. The lookups rows are written in
-     * sorted order, as every other writer does, so uploads sharing hashes never deadlock each other.
+     * one) becomes pending, a stale answer is marked for refresh. The lookups rows are written in sorted order,
+     * as every other writer does, so uploads sharing hashes never deadlock each other. The work goes in chunks
+     * of the sorted hashes, a few multi-row statements each: the chunk's lookups are written (and so locked
+     * until the commit), then read back with the keys its items carry (see {@link ItemKeys}), then its items
+     * are inserted with those keys. Items of other batches whose failed lookup this upload opens again turn
+     * pending with it.
      *
      * @return the batch's hashes that need a lookup, in upload order: the ones made pending or marked
      *     for refresh now, and the ones already pending for another batch (queueing those for this batch
@@ -61,6 +65,13 @@ public final class BatchRepository {
         long now = createdAt.toEpochMilli();
         long resultCutoff = freshness.resultCutoff(createdAt).toEpochMilli();
         long notFoundCutoff = freshness.notFoundCutoff(createdAt).toEpochMilli();
+        List<String> inOrder = new ArrayList<>(hashes.distinct().keySet());
+        // Positions in the sorted order of their hashes: the order every writer locks lookups rows in.
+        Integer[] sorted = new Integer[inOrder.size()];
+        for (int n = 0; n < sorted.length; n++) {
+            sorted[n] = n;
+        }
+        java.util.Arrays.sort(sorted, java.util.Comparator.comparing(inOrder::get));
         return database.inTransaction("cannot store batch " + id, c -> {
             try (PreparedStatement batch = c.prepareStatement(
                     "INSERT INTO batches (id, created_at, found, unique_count) VALUES (?, ?, ?, ?)")) {
@@ -70,86 +81,117 @@ public final class BatchRepository {
                 batch.setInt(4, hashes.unique());
                 batch.executeUpdate();
             }
-            insertItems(c, id, new ArrayList<>(hashes.distinct().entrySet()), hashes);
-            // One statement for all the batch's hashes: new ones become pending, failed ones pending again.
-            // ON CONFLICT ... DO UPDATE locks the row even when its WHERE is false: taking the locks in
-            // one order (the hashes sorted) is what keeps two uploads (or an upload and an answer) from
-            // deadlocking.
-            try (PreparedStatement lookup = c.prepareStatement("""
-                    INSERT INTO lookups (hash, status, attempts, updated_at)
-                    SELECT i.hash, 'pending', 0, ? FROM batch_items i WHERE i.batch_id = ? ORDER BY i.hash
-                    ON CONFLICT (hash) DO UPDATE SET status = 'pending', attempts = 0, error = NULL,
-                      updated_at = excluded.updated_at
-                    WHERE lookups.status = 'error'""")) {
-                lookup.setLong(1, now);
-                lookup.setString(2, id);
-                lookup.executeUpdate();
-            }
-            // One read of the batch's lookups finds both the stale answers (marked next, in sorted order, so
-            // row locks come in the one order) and the open lookups, which the stale ones join once marked.
-            List<String> open = new ArrayList<>();
+            boolean[] open = new boolean[inOrder.size()];
             List<String> stale = new ArrayList<>();
-            try (PreparedStatement s = c.prepareStatement("""
-                    SELECT i.hash, l.status, l.refresh, l.updated_at FROM batch_items i JOIN lookups l ON l.hash = i.hash
-                    WHERE i.batch_id = ? ORDER BY i.position""")) {
-                s.setString(1, id);
-                try (ResultSet r = s.executeQuery()) {
-                    while (r.next()) {
-                        String status = r.getString(2);
-                        boolean refreshing = r.getInt(3) == 1;
-                        long updatedAt = r.getLong(4);
-                        boolean isStale = !refreshing && (BatchItem.DONE.equals(status) && updatedAt < resultCutoff
-                                || BatchItem.NOT_FOUND.equals(status) && updatedAt < notFoundCutoff);
-                        if (isStale) {
-                            stale.add(r.getString(1));
-                        }
-                        if (isStale || refreshing || "pending".equals(status)) {
-                            open.add(r.getString(1));
-                        }
+            boolean reopened = false;
+            for (int from = 0; from < sorted.length; from += ROWS_PER_INSERT) {
+                int count = Math.min(ROWS_PER_INSERT, sorted.length - from);
+                List<Integer> chunk = java.util.Arrays.asList(sorted).subList(from, from + count);
+                reopened |= upsertLookups(c, inOrder, chunk, now);
+                Map<String, Object[]> state = readStateAndKeys(c, inOrder, chunk);
+                for (int position : chunk) {
+                    Object[] row = state.get(inOrder.get(position));
+                    String status = (String) row[0];
+                    boolean refreshing = ((Number) row[1]).intValue() == 1;
+                    long updatedAt = ((Number) row[2]).longValue();
+                    boolean isStale = !refreshing && (BatchItem.DONE.equals(status) && updatedAt < resultCutoff
+                            || BatchItem.NOT_FOUND.equals(status) && updatedAt < notFoundCutoff);
+                    if (isStale) {
+                        stale.add(inOrder.get(position));
                     }
+                    open[position] = isStale || refreshing || "pending".equals(status);
+                }
+                insertItems(c, id, inOrder, chunk, hashes, state);
+            }
+            if (reopened) {
+                ItemKeys.reopenFailed(c);
+            }
+            markStale(c, stale, resultCutoff, notFoundCutoff); // sorted: the chunks come in hash order
+            List<String> toLookUp = new ArrayList<>();
+            for (int n = 0; n < open.length; n++) {
+                if (open[n]) {
+                    toLookUp.add(inOrder.get(n));
                 }
             }
-            Collections.sort(stale);
-            markStale(c, stale, resultCutoff, notFoundCutoff);
-            return open;
+            return toLookUp;
         });
     }
 
-    /** Rows per INSERT statement: few statements for a big batch, few enough parameters for any engine. */
-    private static final int ROWS_PER_INSERT = 250;
+    /** Rows per multi-row statement of an upload: few statements for a big batch, few enough parameters for any engine. */
+    private static final int ROWS_PER_INSERT = 500;
 
-    /** Inserts the batch's items, many rows per statement: a 100,000-hash upload answers in well under a second. */
-    private static void insertItems(Connection c, String id, List<Map.Entry<String, HashType>> items,
-            ExtractedHashes hashes) throws SQLException {
-        String row = "(?, ?, ?, ?, ?)";
-        String full = "INSERT INTO batch_items (batch_id, position, hash, hash_type, context) VALUES "
-                + String.join(", ", Collections.nCopies(ROWS_PER_INSERT, row));
-        try (PreparedStatement insert = c.prepareStatement(full)) {
-            int position = 0;
-            for (; position + ROWS_PER_INSERT <= items.size(); position += ROWS_PER_INSERT) {
-                bindRows(insert, id, items, hashes, position, ROWS_PER_INSERT);
-                insert.executeUpdate();
+    /**
+     * Makes the chunk's hashes pending when they have no lookup yet or only a failed one, in one statement.
+     * ON CONFLICT ... DO UPDATE locks the row even when its WHERE is false: taking the locks in one order (the
+     * hashes sorted) is what keeps two uploads (or an upload and an answer) from deadlocking.
+     *
+     * @return true when one of them may have been a failed lookup opened again
+     */
+    private static boolean upsertLookups(Connection c, List<String> inOrder, List<Integer> chunk, long now)
+            throws SQLException {
+        String sql = "INSERT INTO lookups (hash, status, attempts, updated_at) VALUES "
+                + String.join(", ", Collections.nCopies(chunk.size(), "(?, 'pending', 0, ?)"))
+                + " ON CONFLICT (hash) DO UPDATE SET status = 'pending', attempts = 0, error = NULL,"
+                + " updated_at = excluded.updated_at WHERE lookups.status = 'error'";
+        try (PreparedStatement s = c.prepareStatement(sql)) {
+            int p = 1;
+            for (int position : chunk) {
+                s.setString(p++, inOrder.get(position));
+                s.setLong(p++, now);
             }
-            int rest = items.size() - position;
-            if (rest > 0) {
-                try (PreparedStatement last = c.prepareStatement("INSERT INTO batch_items (batch_id, position, hash,"
-                        + " hash_type, context) VALUES " + String.join(", ", Collections.nCopies(rest, row)))) {
-                    bindRows(last, id, items, hashes, position, rest);
-                    last.executeUpdate();
-                }
-            }
+            // Rows inserted or updated: more than the new ones when a failed lookup was opened again. The new
+            // ones cannot be told apart here; only then is the (cheap, indexed) reopening of other items run.
+            return s.executeUpdate() > 0;
         }
     }
 
-    private static void bindRows(PreparedStatement insert, String id, List<Map.Entry<String, HashType>> items,
-            ExtractedHashes hashes, int from, int count) throws SQLException {
-        int p = 1;
-        for (int n = from; n < from + count; n++) {
-            insert.setString(p++, id);
-            insert.setInt(p++, n);
-            insert.setString(p++, items.get(n).getKey());
-            insert.setString(p++, items.get(n).getValue().name());
-            insert.setString(p++, hashes.context(items.get(n).getKey()));
+    /** Each chunk hash's lookup state (status, refresh, updated_at) followed by its items' keys. */
+    private static Map<String, Object[]> readStateAndKeys(Connection c, List<String> inOrder, List<Integer> chunk)
+            throws SQLException {
+        Map<String, Object[]> state = new java.util.HashMap<>(chunk.size() * 2);
+        String sql = ItemKeys.selectStateAndKeys() + " WHERE l.hash IN ("
+                + String.join(", ", Collections.nCopies(chunk.size(), "?")) + ")";
+        int columns = 3 + ItemKeys.KEYS.size();
+        try (PreparedStatement s = c.prepareStatement(sql)) {
+            int p = 1;
+            for (int position : chunk) {
+                s.setString(p++, inOrder.get(position));
+            }
+            try (ResultSet r = s.executeQuery()) {
+                while (r.next()) {
+                    Object[] row = new Object[columns];
+                    for (int n = 0; n < columns; n++) {
+                        row[n] = r.getObject(n + 2);
+                    }
+                    state.put(r.getString(1), row);
+                }
+            }
+        }
+        return state;
+    }
+
+    /** Inserts the chunk's items with their keys in one statement. */
+    private static void insertItems(Connection c, String id, List<String> inOrder, List<Integer> chunk,
+            ExtractedHashes hashes, Map<String, Object[]> state) throws SQLException {
+        List<ItemKeys.Key> keys = ItemKeys.KEYS;
+        String row = "(?, ?, ?, ?, ?" + ", ?".repeat(keys.size()) + ")";
+        String sql = "INSERT INTO batch_items (batch_id, position, hash, hash_type, context, " + ItemKeys.columns()
+                + ") VALUES " + String.join(", ", Collections.nCopies(chunk.size(), row));
+        try (PreparedStatement insert = c.prepareStatement(sql)) {
+            int p = 1;
+            for (int position : chunk) {
+                String hash = inOrder.get(position);
+                insert.setString(p++, id);
+                insert.setInt(p++, position);
+                insert.setString(p++, hash);
+                insert.setString(p++, hashes.distinct().get(hash).name());
+                insert.setString(p++, hashes.context(hash));
+                Object[] values = state.get(hash);
+                for (int k = 0; k < keys.size(); k++) {
+                    ItemKeys.bind(insert, p++, keys.get(k), values[3 + k]);
+                }
+            }
+            insert.executeUpdate();
         }
     }
 
@@ -351,70 +393,113 @@ public final class BatchRepository {
      * pool before {@code consumer} sees a row: a client that reads slowly, or stops reading, holds neither
      * a pooled connection nor a read transaction (which would stop SQLite's WAL checkpoints). Each chunk
      * starts after the sort key and position of the last row of the one before (keyset paging), so rows
-     * that tie on the sort key come once each, in upload order, across chunk boundaries.
+     * that tie on the sort key come once each across chunk boundaries.
+     *
+     * <p>A sort reads the items that have a value first, in the order of the index (batch, key, position):
+     * by key, ties in upload order, both reversed when descending; then, for a key that may be empty, the
+     * items without one, in upload order. Each part is a range of an index, so a page costs the same
+     * whatever the batch's size.
      *
      * @throws StoreException when a chunk cannot be read; the rows handed over before stay handed over
      */
     public void forEachItem(String batchId, ItemQuery query, Consumer<BatchItem> consumer) {
+        SortColumn column = sortColumn(query.sort());
+        boolean hasEmptyPart = column != null && column.mayBeEmpty();
         if (query.isPaged()) {
             List<Object> arguments = new ArrayList<>();
             String sql = pageSql(batchId, query, arguments);
             List<BatchItem> page = new ArrayList<>(query.limit());
             read(batchId, sql, arguments, page);
+            if (hasEmptyPart && page.size() < query.limit()) {
+                // The page reaches past the items with a value: the rest comes from those without one.
+                long skip = page.isEmpty() && query.offset() > 0
+                        ? Math.max(0, query.offset() - countWithValue(batchId, query, column)) : 0;
+                List<Object> emptyArguments = new ArrayList<>();
+                read(batchId, partSql(batchId, query, true, null, emptyArguments) + " LIMIT "
+                        + (query.limit() - page.size()) + " OFFSET " + skip, emptyArguments, page);
+            }
             page.forEach(consumer);
             return;
         }
+        boolean empty = false;
         Cursor after = null;
         while (true) {
             List<Object> arguments = new ArrayList<>();
-            String sql = itemColumns(query) + FROM_ITEMS + where(batchId, query, arguments)
-                    + after(query, after, arguments) + orderBy(query) + " LIMIT " + exportChunk;
+            String sql = partSql(batchId, query, empty, after, arguments) + " LIMIT " + exportChunk;
             List<BatchItem> chunk = new ArrayList<>(exportChunk);
             after = read(batchId, sql, arguments, chunk);
             chunk.forEach(consumer);
             if (chunk.size() < exportChunk) {
+                if (hasEmptyPart && !empty) {
+                    empty = true;
+                    after = null;
+                    continue;
+                }
                 return;
             }
         }
     }
 
-    /** The statement that reads one page of a query; its arguments are added to {@code arguments}. */
+    /** The statement that reads one page of a query's items with a value; its arguments are added to {@code arguments}. */
     static String pageSql(String batchId, ItemQuery query, List<Object> arguments) {
-        return itemColumns(query) + FROM_ITEMS + where(batchId, query, arguments) + orderBy(query)
-                + " LIMIT " + query.limit() + " OFFSET " + query.offset();
+        return partSql(batchId, query, false, null, arguments) + " LIMIT " + query.limit() + " OFFSET " + query.offset();
+    }
+
+    /**
+     * The statement for the items of one part of a sort (see {@link #forEachItem}), after {@code cursor} when
+     * there is one, in the part's order, without its LIMIT.
+     */
+    private static String partSql(String batchId, ItemQuery query, boolean empty, Cursor cursor,
+            List<Object> arguments) {
+        SortColumn column = sortColumn(query.sort());
+        StringBuilder sql = new StringBuilder(itemColumns(query)).append(FROM_ITEMS)
+                .append(where(batchId, query, arguments));
+        String direction = query.descending() && !empty ? " DESC" : " ASC";
+        if (column == null) {
+            if (cursor != null) {
+                arguments.add(cursor.position());
+                sql.append(query.descending() ? " AND i.position < ?" : " AND i.position > ?");
+            }
+            return sql.append(" ORDER BY i.position").append(direction).toString();
+        }
+        if (empty) {
+            sql.append(" AND ").append(column.column()).append(" IS NULL");
+            if (cursor != null) {
+                arguments.add(cursor.position());
+                sql.append(" AND i.position > ?");
+            }
+            return sql.append(" ORDER BY i.position ASC").toString();
+        }
+        if (column.mayBeEmpty()) {
+            sql.append(" AND ").append(column.column()).append(" IS NOT NULL");
+        }
+        if (column.unique()) {
+            // Distinct within a batch: the key alone orders the items, as its index (batch_id, key) does.
+            if (cursor != null) {
+                arguments.add(cursor.key());
+                sql.append(" AND ").append(column.column()).append(query.descending() ? " < ?" : " > ?");
+            }
+            return sql.append(" ORDER BY ").append(column.column()).append(direction).toString();
+        }
+        if (cursor != null) {
+            arguments.add(cursor.key());
+            arguments.add(cursor.position());
+            sql.append(" AND (").append(column.column()).append(", i.position)")
+                    .append(query.descending() ? " < (?, ?)" : " > (?, ?)");
+        }
+        return sql.append(" ORDER BY ").append(column.column()).append(direction).append(", i.position")
+                .append(direction).toString();
+    }
+
+    /** How many items match the query's filters and have a value in the sort's column. */
+    private int countWithValue(String batchId, ItemQuery query, SortColumn column) {
+        List<Object> arguments = new ArrayList<>();
+        return count(batchId, COUNT_FROM + where(batchId, query, arguments) + " AND " + column.column()
+                + " IS NOT NULL", arguments);
     }
 
     /** Where the last row read stands in the sort: its sort key (null when empty) and its position. */
     private record Cursor(Object key, long position) {
-    }
-
-    /**
-     * The condition for the rows after {@code cursor} in the order {@link #orderBy} gives: a greater (or,
-     * descending, smaller) key, or the same key and a later position; rows with an empty key come last.
-     */
-    private static String after(ItemQuery query, Cursor cursor, List<Object> arguments) {
-        if (cursor == null) {
-            return "";
-        }
-        String key = sortKey(query.sort());
-        if (key == null) {
-            arguments.add(cursor.position());
-            return query.descending() ? " AND i.position < ?" : " AND i.position > ?";
-        }
-        if (query.sort() == ItemQuery.Sort.HASH) {
-            // Never empty and distinct: a range of the index on (batch_id, hash), see orderBy.
-            arguments.add(cursor.key());
-            return query.descending() ? " AND i.hash < ?" : " AND i.hash > ?";
-        }
-        if (cursor.key() == null) {
-            arguments.add(cursor.position());
-            return " AND (" + key + ") IS NULL AND i.position > ?";
-        }
-        arguments.add(cursor.key());
-        arguments.add(cursor.key());
-        arguments.add(cursor.position());
-        return " AND ((" + key + ") IS NULL OR (" + key + ")" + (query.descending() ? " < ?" : " > ?")
-                + " OR ((" + key + ") = ? AND i.position > ?))";
     }
 
     /**
@@ -447,9 +532,12 @@ public final class BatchRepository {
     /** How many items of the batch match the query's filters (its sort and page aside). */
     public int countItems(String batchId, ItemQuery query) {
         List<Object> arguments = new ArrayList<>();
-        String sql = "SELECT COUNT(*)" + FROM_ITEMS + where(batchId, query, arguments);
+        return count(batchId, COUNT_FROM + where(batchId, query, arguments), arguments);
+    }
+
+    private int count(String batchId, String sql, List<Object> arguments) {
         try (Connection c = database.connection();
-                PreparedStatement s = c.prepareStatement(sql)) {
+                PreparedStatement s = c.prepareStatement("SELECT COUNT(*)" + sql)) {
             bind(s, arguments);
             try (ResultSet r = s.executeQuery()) {
                 r.next();
@@ -494,8 +582,8 @@ public final class BatchRepository {
 
     /** The item columns and, last, the query's sort key, where the next chunk of an export starts. */
     private static String itemColumns(ItemQuery query) {
-        String key = sortKey(query.sort());
-        return ITEM_COLUMNS + ", " + (key == null ? "i.position" : key);
+        SortColumn column = sortColumn(query.sort());
+        return ITEM_COLUMNS + ", " + (column == null ? "i.position" : column.column());
     }
 
     private static final String FROM_ITEMS = """
@@ -505,69 +593,65 @@ public final class BatchRepository {
             LEFT JOIN files f ON l.status = 'done' AND f.sha256 = l.sha256
             WHERE i.batch_id = ?""";
 
-    /** Rank of each verdict when sorting by it: the worst first when ascending. */
-    private static final String VERDICT_RANK = """
-            CASE WHEN l.status = 'done' AND f.malicious > 0 THEN 0
-                 WHEN l.status = 'done' AND f.suspicious > 0 THEN 1
-                 WHEN l.status = 'done' THEN 2
-                 WHEN l.status = 'not_found' THEN 3
-                 WHEN l.status = 'error' THEN 4
-                 ELSE 5 END""";
+    /** Counting needs no join: every filter reads the item's own keys (see {@link ItemKeys}). */
+    private static final String COUNT_FROM = " FROM batch_items i WHERE i.batch_id = ?";
 
+    /** The filters, on the item's own row only: its verdict key, its hash, its line and its answer's text. */
     private static String where(String batchId, ItemQuery query, List<Object> arguments) {
         arguments.add(batchId);
         StringBuilder sql = new StringBuilder();
         if (query.verdict() != null) {
-            sql.append(switch (query.verdict()) {
-                case MALICIOUS -> " AND l.status = 'done' AND f.malicious > 0";
-                case SUSPICIOUS -> " AND l.status = 'done' AND f.malicious = 0 AND f.suspicious > 0";
-                case CLEAN -> " AND l.status = 'done' AND f.malicious = 0 AND f.suspicious = 0";
-                case NOT_FOUND -> " AND l.status = 'not_found'";
-                case ERROR -> " AND l.status = 'error'";
-                case PENDING -> " AND l.status = 'pending'";
+            sql.append(" AND i.verdict = ").append(switch (query.verdict()) {
+                case MALICIOUS -> ItemKeys.MALICIOUS;
+                case SUSPICIOUS -> ItemKeys.SUSPICIOUS;
+                case CLEAN -> ItemKeys.CLEAN;
+                case NOT_FOUND -> ItemKeys.NOT_FOUND;
+                case ERROR -> ItemKeys.ERROR;
+                case PENDING -> ItemKeys.PENDING;
             });
         }
         if (query.text() != null) {
-            // LOWER on both sides: SQLite's LIKE ignores case, PostgreSQL's does not.
-            String pattern = "%" + query.text().toLowerCase(java.util.Locale.ROOT).replace("\\", "\\\\")
-                    .replace("%", "\\%").replace("_", "\\_") + "%";
-            sql.append(" AND (i.hash LIKE ? ESCAPE '\\' OR f.sha256 LIKE ? ESCAPE '\\' OR LOWER(f.label) LIKE ? ESCAPE '\\'"
-                    + " OR LOWER(f.name) LIKE ? ESCAPE '\\' OR LOWER(f.file_type) LIKE ? ESCAPE '\\'"
-                    + " OR LOWER(i.context) LIKE ? ESCAPE '\\')");
-            for (int n = 0; n < 6; n++) {
+            // LOWER on both sides: SQLite's LIKE ignores case, PostgreSQL's does not (answer_text is lower case).
+            String lower = query.text().toLowerCase(java.util.Locale.ROOT);
+            String pattern = "%" + lower.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%";
+            sql.append(" AND (i.hash LIKE ? ESCAPE '\\' OR LOWER(i.context) LIKE ? ESCAPE '\\'");
+            arguments.add(pattern);
+            arguments.add(pattern);
+            if (lower.indexOf('\n') < 0) {
+                // A filter with a line break matches no single field of the answer (none holds one).
+                sql.append(" OR i.answer_text LIKE ? ESCAPE '\\'");
                 arguments.add(pattern);
             }
+            sql.append(")");
         }
         return sql.toString();
     }
 
-    private static String orderBy(ItemQuery query) {
-        String direction = query.descending() ? " DESC" : " ASC";
-        // Empty values sort last either way; upload order breaks ties so pages never overlap.
-        String column = sortKey(query.sort());
-        if (column == null) {
-            return " ORDER BY i.position" + direction;
+    /**
+     * A column of batch_items a sort orders by (before upload order), whether it may be empty (null), and
+     * whether it is distinct within a batch (then upload order never decides).
+     */
+    private record SortColumn(String column, boolean mayBeEmpty, boolean unique) {
+        SortColumn(String column, boolean mayBeEmpty) {
+            this(column, mayBeEmpty, false);
         }
-        if (query.sort() == ItemQuery.Sort.HASH) {
-            // Never empty and distinct within a batch: the order of the index on (batch_id, hash), which
-            // a page walks for its rows instead of sorting the whole batch.
-            return " ORDER BY i.hash" + direction;
-        }
-        return " ORDER BY (" + column + ") IS NULL, " + column + direction + ", i.position";
     }
 
-    /** The expression a sort orders by before upload order; null for upload order itself. */
-    private static String sortKey(ItemQuery.Sort sort) {
+    /**
+     * The column each sort orders by, from the keys each item carries (see {@link ItemKeys}); null for upload
+     * order itself. Each has an index (batch_id, column, position).
+     */
+    private static SortColumn sortColumn(ItemQuery.Sort sort) {
         return switch (sort) {
             case POSITION -> null;
-            case HASH -> "i.hash";
-            case TYPE -> "LENGTH(i.hash)";
-            case VERDICT -> VERDICT_RANK;
-            case DETECTIONS -> "f.malicious";
-            case LABEL -> "LOWER(f.label)";
-            case NAME -> "LOWER(f.name)";
-            case FILE_TYPE -> "LOWER(f.file_type)";
-            case FIRST_SEEN -> "f.first_seen";
+            case HASH -> new SortColumn("i.hash", false, true);
+            case TYPE -> new SortColumn("i.hash_type", false); // MD5 < SHA1 < SHA256: the order of their lengths
+            case VERDICT -> new SortColumn("i.verdict", false);
+            case DETECTIONS -> new SortColumn("i.detections", true);
+            case LABEL -> new SortColumn("i.label_key", true);
+            case NAME -> new SortColumn("i.name_key", true);
+            case FILE_TYPE -> new SortColumn("i.file_type_key", true);
+            case FIRST_SEEN -> new SortColumn("i.first_seen", true);
         };
     }
 

@@ -74,4 +74,20 @@ class ReportQueryPlanTest {
             assertTrue(plan.contains("batch_items_batch_hash"), plan);
         }
     }
+
+    @Test
+    void theFirstPageOfEverySortAndVerdictFilterWalksAnIndexWithoutSorting() throws Exception {
+        for (ItemQuery.Sort sort : ItemQuery.Sort.values()) {
+            for (String direction : new String[] {"asc", "desc"}) {
+                String plan = plan(Map.of("sort", new String[] {sort.key()}, "dir", new String[] {direction}));
+                assertFalse(plan.contains("TEMP B-TREE"), sort + " " + direction + ": " + plan);
+                assertTrue(plan.contains("SEARCH i USING"), sort + " " + direction + ": " + plan);
+            }
+        }
+        for (ItemQuery.Verdict verdict : ItemQuery.Verdict.values()) {
+            String plan = plan(Map.of("verdict", new String[] {verdict.key()}));
+            assertFalse(plan.contains("TEMP B-TREE"), verdict + ": " + plan);
+            assertTrue(plan.contains("batch_items_verdict"), verdict + ": " + plan);
+        }
+    }
 }
