@@ -82,15 +82,19 @@ public final class BatchRepository {
                 batch.executeUpdate();
             }
             boolean[] open = new boolean[inOrder.size()];
+            // The keys of the items whose hash has an answer (null: a pending item's defaults), by position.
+            Object[][] keys = new Object[inOrder.size()][];
             List<String> stale = new ArrayList<>();
             boolean reopened = false;
             for (int from = 0; from < sorted.length; from += ROWS_PER_INSERT) {
                 int count = Math.min(ROWS_PER_INSERT, sorted.length - from);
                 List<Integer> chunk = java.util.Arrays.asList(sorted).subList(from, from + count);
                 reopened |= upsertLookups(c, inOrder, chunk, now);
-                Map<String, Object[]> state = readStateAndKeys(c, inOrder, chunk);
-                for (int position : chunk) {
-                    Object[] row = state.get(inOrder.get(position));
+                List<Integer> answered = new ArrayList<>();
+                Map<String, String> files = new java.util.HashMap<>();
+                for (Map.Entry<Integer, Object[]> e : readStates(c, inOrder, chunk).entrySet()) {
+                    int position = e.getKey();
+                    Object[] row = e.getValue();
                     String status = (String) row[0];
                     boolean refreshing = ((Number) row[1]).intValue() == 1;
                     long updatedAt = ((Number) row[2]).longValue();
@@ -100,13 +104,24 @@ public final class BatchRepository {
                         stale.add(inOrder.get(position));
                     }
                     open[position] = isStale || refreshing || "pending".equals(status);
+                    if (!"pending".equals(status)) {
+                        answered.add(position);
+                        if (row[3] != null) {
+                            files.put(inOrder.get(position), (String) row[3]);
+                        }
+                    }
                 }
-                insertItems(c, id, inOrder, chunk, hashes, state);
+                readKeys(c, inOrder, answered, files, keys);
+            }
+            // In upload order: each index of the batch's items grows at its end, as the batch's rows do.
+            for (int from = 0; from < inOrder.size(); from += ROWS_PER_INSERT) {
+                insertItems(c, id, inOrder, from, Math.min(ROWS_PER_INSERT, inOrder.size() - from), hashes, keys);
             }
             if (reopened) {
                 ItemKeys.reopenFailed(c);
             }
-            markStale(c, stale, resultCutoff, notFoundCutoff); // sorted: the chunks come in hash order
+            Collections.sort(stale);
+            markStale(c, stale, resultCutoff, notFoundCutoff);
             List<String> toLookUp = new ArrayList<>();
             for (int n = 0; n < open.length; n++) {
                 if (open[n]) {
@@ -145,13 +160,16 @@ public final class BatchRepository {
         }
     }
 
-    /** Each chunk hash's lookup state (status, refresh, updated_at) followed by its items' keys. */
-    private static Map<String, Object[]> readStateAndKeys(Connection c, List<String> inOrder, List<Integer> chunk)
+    /** Each chunk hash's lookup state by position: status, refresh, updated_at and the answer's sha256. */
+    private static Map<Integer, Object[]> readStates(Connection c, List<String> inOrder, List<Integer> chunk)
             throws SQLException {
-        Map<String, Object[]> state = new java.util.HashMap<>(chunk.size() * 2);
-        String sql = ItemKeys.selectStateAndKeys() + " WHERE l.hash IN ("
+        Map<String, Integer> positions = new java.util.HashMap<>(chunk.size() * 2);
+        for (int position : chunk) {
+            positions.put(inOrder.get(position), position);
+        }
+        Map<Integer, Object[]> states = new java.util.HashMap<>(chunk.size() * 2);
+        String sql = "SELECT hash, status, refresh, updated_at, sha256 FROM lookups WHERE hash IN ("
                 + String.join(", ", Collections.nCopies(chunk.size(), "?")) + ")";
-        int columns = 3 + ItemKeys.KEYS.size();
         try (PreparedStatement s = c.prepareStatement(sql)) {
             int p = 1;
             for (int position : chunk) {
@@ -159,36 +177,71 @@ public final class BatchRepository {
             }
             try (ResultSet r = s.executeQuery()) {
                 while (r.next()) {
-                    Object[] row = new Object[columns];
-                    for (int n = 0; n < columns; n++) {
-                        row[n] = r.getObject(n + 2);
-                    }
-                    state.put(r.getString(1), row);
+                    states.put(positions.get(r.getString(1)),
+                            new Object[] {r.getString(2), r.getInt(3), r.getLong(4), r.getString(5)});
                 }
             }
         }
-        return state;
+        return states;
     }
 
-    /** Inserts the chunk's items with their keys in one statement. */
-    private static void insertItems(Connection c, String id, List<String> inOrder, List<Integer> chunk,
-            ExtractedHashes hashes, Map<String, Object[]> state) throws SQLException {
-        List<ItemKeys.Key> keys = ItemKeys.KEYS;
-        String row = "(?, ?, ?, ?, ?" + ", ?".repeat(keys.size()) + ")";
+    /**
+     * The keys of the items of {@code answered} (positions of hashes with an answer, not pending) into
+     * {@code keys}. The files are named by their sha256 as well, so PostgreSQL reads both tables through their
+     * primary keys rather than scanning the answers.
+     */
+    private static void readKeys(Connection c, List<String> inOrder, List<Integer> answered, Map<String, String> files,
+            Object[][] keys) throws SQLException {
+        if (answered.isEmpty()) {
+            return;
+        }
+        Map<String, Integer> positions = new java.util.HashMap<>(answered.size() * 2);
+        for (int position : answered) {
+            positions.put(inOrder.get(position), position);
+        }
+        List<String> sha256s = new ArrayList<>(new java.util.HashSet<>(files.values()));
+        String sql = ItemKeys.selectStateAndKeys(sha256s.isEmpty() ? " AND 1 = 0"
+                : " AND f.sha256 IN (" + String.join(", ", Collections.nCopies(sha256s.size(), "?")) + ")")
+                + " WHERE l.hash IN (" + String.join(", ", Collections.nCopies(answered.size(), "?")) + ")";
+        try (PreparedStatement s = c.prepareStatement(sql)) {
+            int p = 1;
+            for (String sha256 : sha256s) {
+                s.setString(p++, sha256);
+            }
+            for (int position : answered) {
+                s.setString(p++, inOrder.get(position));
+            }
+            try (ResultSet r = s.executeQuery()) {
+                while (r.next()) {
+                    Object[] row = new Object[ItemKeys.KEYS.size()];
+                    for (int n = 0; n < row.length; n++) {
+                        row[n] = r.getObject(5 + n);
+                    }
+                    keys[positions.get(r.getString(1))] = row;
+                }
+            }
+        }
+    }
+
+    /** Inserts {@code count} items from upload position {@code from}, with their keys, in one statement. */
+    private static void insertItems(Connection c, String id, List<String> inOrder, int from, int count,
+            ExtractedHashes hashes, Object[][] keys) throws SQLException {
+        List<ItemKeys.Key> columns = ItemKeys.KEYS;
+        String row = "(?, ?, ?, ?, ?" + ", ?".repeat(columns.size()) + ")";
         String sql = "INSERT INTO batch_items (batch_id, position, hash, hash_type, context, " + ItemKeys.columns()
-                + ") VALUES " + String.join(", ", Collections.nCopies(chunk.size(), row));
+                + ") VALUES " + String.join(", ", Collections.nCopies(count, row));
         try (PreparedStatement insert = c.prepareStatement(sql)) {
             int p = 1;
-            for (int position : chunk) {
+            for (int position = from; position < from + count; position++) {
                 String hash = inOrder.get(position);
                 insert.setString(p++, id);
                 insert.setInt(p++, position);
                 insert.setString(p++, hash);
                 insert.setString(p++, hashes.distinct().get(hash).name());
                 insert.setString(p++, hashes.context(hash));
-                Object[] values = state.get(hash);
-                for (int k = 0; k < keys.size(); k++) {
-                    ItemKeys.bind(insert, p++, keys.get(k), values[3 + k]);
+                Object[] values = keys[position];
+                for (int k = 0; k < columns.size(); k++) {
+                    ItemKeys.bind(insert, p++, columns.get(k), values == null ? ItemKeys.pendingValue(k) : values[k]);
                 }
             }
             insert.executeUpdate();

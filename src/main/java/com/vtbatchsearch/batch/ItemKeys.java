@@ -86,9 +86,19 @@ public final class ItemKeys {
      * a hash's lookup state and the keys its items carry; the keys are columns 5 onwards.
      */
     static String selectStateAndKeys() {
+        return selectStateAndKeys("");
+    }
+
+    /** As {@link #selectStateAndKeys()}, with {@code filesCondition} added to the join of the files. */
+    static String selectStateAndKeys(String filesCondition) {
         return "SELECT l.hash AS hash, l.status AS status, l.refresh AS refresh, l.updated_at AS updated_at, "
                 + KEYS.stream().map(k -> "(" + k.expression() + ") AS " + k.column()).collect(Collectors.joining(", "))
-                + " FROM lookups l LEFT JOIN files f ON l.status = 'done' AND f.sha256 = l.sha256";
+                + " FROM lookups l LEFT JOIN files f ON l.status = 'done' AND f.sha256 = l.sha256" + filesCondition;
+    }
+
+    /** The value of key {@code index} (of {@link #KEYS}) for a pending item: the column's default. */
+    static Object pendingValue(int index) {
+        return "verdict".equals(KEYS.get(index).column()) ? (Object) PENDING : null;
     }
 
     /** Binds a key value read from {@link #selectStateAndKeys}, null included. */
