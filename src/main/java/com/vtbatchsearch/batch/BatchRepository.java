@@ -51,11 +51,11 @@ public final class BatchRepository {
     /**
      * Stores a batch and its items in one transaction: a hash with no answer yet (or only a failed
      * one) becomes pending, a stale answer is marked for refresh. The lookups rows are written in sorted order,
-     * as every other writer does, so uploads sharing hashes never deadlock each other. The work goes in chunks
-     * of the sorted hashes, a few multi-row statements each: the chunk's lookups are written (and so locked
-     * until the commit), then read back with the keys its items carry (see {@link ItemKeys}), then its items
-     * are inserted with those keys. Items of other batches whose failed lookup this upload opens again turn
-     * pending with it.
+     * as every other writer does, so uploads sharing hashes never deadlock each other. A few set-wise statements
+     * do the work: the items go in 250 rows per statement, one statement makes their hashes pending, one gives
+     * the items whose hash has an answer their keys (see {@link ItemKeys}), read from the lookups just locked,
+     * and one reads the lookups' states back. Items of other batches whose failed lookup this upload opens
+     * again turn pending with it.
      *
      * @return the batch's hashes that need a lookup, in upload order: the ones made pending or marked
      *     for refresh now, and the ones already pending for another batch (queueing those for this batch
@@ -65,13 +65,6 @@ public final class BatchRepository {
         long now = createdAt.toEpochMilli();
         long resultCutoff = freshness.resultCutoff(createdAt).toEpochMilli();
         long notFoundCutoff = freshness.notFoundCutoff(createdAt).toEpochMilli();
-        List<String> inOrder = new ArrayList<>(hashes.distinct().keySet());
-        // Positions in the sorted order of their hashes: the order every writer locks lookups rows in.
-        Integer[] sorted = new Integer[inOrder.size()];
-        for (int n = 0; n < sorted.length; n++) {
-            sorted[n] = n;
-        }
-        java.util.Arrays.sort(sorted, java.util.Comparator.comparing(inOrder::get));
         return database.inTransaction("cannot store batch " + id, c -> {
             try (PreparedStatement batch = c.prepareStatement(
                     "INSERT INTO batches (id, created_at, found, unique_count) VALUES (?, ?, ?, ?)")) {
@@ -81,170 +74,94 @@ public final class BatchRepository {
                 batch.setInt(4, hashes.unique());
                 batch.executeUpdate();
             }
-            boolean[] open = new boolean[inOrder.size()];
-            // The keys of the items whose hash has an answer (null: a pending item's defaults), by position.
-            Object[][] keys = new Object[inOrder.size()][];
+            insertItems(c, id, new ArrayList<>(hashes.distinct().entrySet()), hashes);
+            // One statement for all the batch's hashes: new ones become pending, failed ones pending again.
+            // ON CONFLICT ... DO UPDATE locks the row even when its WHERE is false: taking the locks in
+            // one order (the hashes sorted) is what keeps two uploads (or an upload and an answer) from
+            // deadlocking, and what keeps the keys read next true until the commit.
+            int written;
+            try (PreparedStatement lookup = c.prepareStatement("""
+                    INSERT INTO lookups (hash, status, attempts, updated_at)
+                    SELECT i.hash, 'pending', 0, ? FROM batch_items i WHERE i.batch_id = ? ORDER BY i.hash
+                    ON CONFLICT (hash) DO UPDATE SET status = 'pending', attempts = 0, error = NULL,
+                      updated_at = excluded.updated_at
+                    WHERE lookups.status = 'error'""")) {
+                lookup.setLong(1, now);
+                lookup.setString(2, id);
+                written = lookup.executeUpdate();
+            }
+            if (written > 0) {
+                ItemKeys.reopenFailed(c); // new rows, or failed lookups opened again: their items elsewhere
+            }
+            ItemKeys.fillAnswered(c, id);
+            // One read of the batch's lookups finds both the stale answers (marked next, in sorted order, so
+            // row locks come in the one order) and the open lookups, which the stale ones join once marked.
+            List<String> open = new ArrayList<>();
             List<String> stale = new ArrayList<>();
-            boolean reopened = false;
-            for (int from = 0; from < sorted.length; from += ROWS_PER_INSERT) {
-                int count = Math.min(ROWS_PER_INSERT, sorted.length - from);
-                List<Integer> chunk = java.util.Arrays.asList(sorted).subList(from, from + count);
-                reopened |= upsertLookups(c, inOrder, chunk, now);
-                List<Integer> answered = new ArrayList<>();
-                Map<String, String> files = new java.util.HashMap<>();
-                for (Map.Entry<Integer, Object[]> e : readStates(c, inOrder, chunk).entrySet()) {
-                    int position = e.getKey();
-                    Object[] row = e.getValue();
-                    String status = (String) row[0];
-                    boolean refreshing = ((Number) row[1]).intValue() == 1;
-                    long updatedAt = ((Number) row[2]).longValue();
-                    boolean isStale = !refreshing && (BatchItem.DONE.equals(status) && updatedAt < resultCutoff
-                            || BatchItem.NOT_FOUND.equals(status) && updatedAt < notFoundCutoff);
-                    if (isStale) {
-                        stale.add(inOrder.get(position));
-                    }
-                    open[position] = isStale || refreshing || "pending".equals(status);
-                    if (!"pending".equals(status)) {
-                        answered.add(position);
-                        if (row[3] != null) {
-                            files.put(inOrder.get(position), (String) row[3]);
+            try (PreparedStatement s = c.prepareStatement("""
+                    SELECT i.hash, l.status, l.refresh, l.updated_at FROM batch_items i JOIN lookups l ON l.hash = i.hash
+                    WHERE i.batch_id = ? ORDER BY i.position""")) {
+                s.setString(1, id);
+                try (ResultSet r = s.executeQuery()) {
+                    while (r.next()) {
+                        String status = r.getString(2);
+                        boolean refreshing = r.getInt(3) == 1;
+                        long updatedAt = r.getLong(4);
+                        boolean isStale = !refreshing && (BatchItem.DONE.equals(status) && updatedAt < resultCutoff
+                                || BatchItem.NOT_FOUND.equals(status) && updatedAt < notFoundCutoff);
+                        if (isStale) {
+                            stale.add(r.getString(1));
+                        }
+                        if (isStale || refreshing || "pending".equals(status)) {
+                            open.add(r.getString(1));
                         }
                     }
                 }
-                readKeys(c, inOrder, answered, files, keys);
-            }
-            // In upload order: each index of the batch's items grows at its end, as the batch's rows do.
-            for (int from = 0; from < inOrder.size(); from += ROWS_PER_INSERT) {
-                insertItems(c, id, inOrder, from, Math.min(ROWS_PER_INSERT, inOrder.size() - from), hashes, keys);
-            }
-            if (reopened) {
-                ItemKeys.reopenFailed(c);
             }
             Collections.sort(stale);
             markStale(c, stale, resultCutoff, notFoundCutoff);
-            List<String> toLookUp = new ArrayList<>();
-            for (int n = 0; n < open.length; n++) {
-                if (open[n]) {
-                    toLookUp.add(inOrder.get(n));
-                }
-            }
-            return toLookUp;
+            return open;
         });
     }
 
-    /** Rows per multi-row statement of an upload: few statements for a big batch, few enough parameters for any engine. */
-    private static final int ROWS_PER_INSERT = 500;
+    /** Rows per INSERT statement: few statements for a big batch, few enough parameters for any engine. */
+    private static final int ROWS_PER_INSERT = 250;
 
     /**
-     * Makes the chunk's hashes pending when they have no lookup yet or only a failed one, in one statement.
-     * ON CONFLICT ... DO UPDATE locks the row even when its WHERE is false: taking the locks in one order (the
-     * hashes sorted) is what keeps two uploads (or an upload and an answer) from deadlocking.
-     *
-     * @return true when one of them may have been a failed lookup opened again
+     * Inserts the batch's items, many rows per statement, in upload order (each index of the batch's items
+     * grows at its end); their keys keep the defaults of a pending item until {@link ItemKeys#fillAnswered}.
      */
-    private static boolean upsertLookups(Connection c, List<String> inOrder, List<Integer> chunk, long now)
-            throws SQLException {
-        String sql = "INSERT INTO lookups (hash, status, attempts, updated_at) VALUES "
-                + String.join(", ", Collections.nCopies(chunk.size(), "(?, 'pending', 0, ?)"))
-                + " ON CONFLICT (hash) DO UPDATE SET status = 'pending', attempts = 0, error = NULL,"
-                + " updated_at = excluded.updated_at WHERE lookups.status = 'error'";
-        try (PreparedStatement s = c.prepareStatement(sql)) {
-            int p = 1;
-            for (int position : chunk) {
-                s.setString(p++, inOrder.get(position));
-                s.setLong(p++, now);
+    private static void insertItems(Connection c, String id, List<Map.Entry<String, HashType>> items,
+            ExtractedHashes hashes) throws SQLException {
+        String row = "(?, ?, ?, ?, ?)";
+        String full = "INSERT INTO batch_items (batch_id, position, hash, hash_type, context) VALUES "
+                + String.join(", ", Collections.nCopies(ROWS_PER_INSERT, row));
+        try (PreparedStatement insert = c.prepareStatement(full)) {
+            int position = 0;
+            for (; position + ROWS_PER_INSERT <= items.size(); position += ROWS_PER_INSERT) {
+                bindRows(insert, id, items, hashes, position, ROWS_PER_INSERT);
+                insert.executeUpdate();
             }
-            // Rows inserted or updated: more than the new ones when a failed lookup was opened again. The new
-            // ones cannot be told apart here; only then is the (cheap, indexed) reopening of other items run.
-            return s.executeUpdate() > 0;
-        }
-    }
-
-    /** Each chunk hash's lookup state by position: status, refresh, updated_at and the answer's sha256. */
-    private static Map<Integer, Object[]> readStates(Connection c, List<String> inOrder, List<Integer> chunk)
-            throws SQLException {
-        Map<String, Integer> positions = new java.util.HashMap<>(chunk.size() * 2);
-        for (int position : chunk) {
-            positions.put(inOrder.get(position), position);
-        }
-        Map<Integer, Object[]> states = new java.util.HashMap<>(chunk.size() * 2);
-        String sql = "SELECT hash, status, refresh, updated_at, sha256 FROM lookups WHERE hash IN ("
-                + String.join(", ", Collections.nCopies(chunk.size(), "?")) + ")";
-        try (PreparedStatement s = c.prepareStatement(sql)) {
-            int p = 1;
-            for (int position : chunk) {
-                s.setString(p++, inOrder.get(position));
-            }
-            try (ResultSet r = s.executeQuery()) {
-                while (r.next()) {
-                    states.put(positions.get(r.getString(1)),
-                            new Object[] {r.getString(2), r.getInt(3), r.getLong(4), r.getString(5)});
-                }
-            }
-        }
-        return states;
-    }
-
-    /**
-     * The keys of the items of {@code answered} (positions of hashes with an answer, not pending) into
-     * {@code keys}. The files are named by their sha256 as well, so PostgreSQL reads both tables through their
-     * primary keys rather than scanning the answers.
-     */
-    private static void readKeys(Connection c, List<String> inOrder, List<Integer> answered, Map<String, String> files,
-            Object[][] keys) throws SQLException {
-        if (answered.isEmpty()) {
-            return;
-        }
-        Map<String, Integer> positions = new java.util.HashMap<>(answered.size() * 2);
-        for (int position : answered) {
-            positions.put(inOrder.get(position), position);
-        }
-        List<String> sha256s = new ArrayList<>(new java.util.HashSet<>(files.values()));
-        String sql = ItemKeys.selectStateAndKeys(sha256s.isEmpty() ? " AND 1 = 0"
-                : " AND f.sha256 IN (" + String.join(", ", Collections.nCopies(sha256s.size(), "?")) + ")")
-                + " WHERE l.hash IN (" + String.join(", ", Collections.nCopies(answered.size(), "?")) + ")";
-        try (PreparedStatement s = c.prepareStatement(sql)) {
-            int p = 1;
-            for (String sha256 : sha256s) {
-                s.setString(p++, sha256);
-            }
-            for (int position : answered) {
-                s.setString(p++, inOrder.get(position));
-            }
-            try (ResultSet r = s.executeQuery()) {
-                while (r.next()) {
-                    Object[] row = new Object[ItemKeys.KEYS.size()];
-                    for (int n = 0; n < row.length; n++) {
-                        row[n] = r.getObject(5 + n);
-                    }
-                    keys[positions.get(r.getString(1))] = row;
+            int rest = items.size() - position;
+            if (rest > 0) {
+                try (PreparedStatement last = c.prepareStatement("INSERT INTO batch_items (batch_id, position, hash,"
+                        + " hash_type, context) VALUES " + String.join(", ", Collections.nCopies(rest, row)))) {
+                    bindRows(last, id, items, hashes, position, rest);
+                    last.executeUpdate();
                 }
             }
         }
     }
 
-    /** Inserts {@code count} items from upload position {@code from}, with their keys, in one statement. */
-    private static void insertItems(Connection c, String id, List<String> inOrder, int from, int count,
-            ExtractedHashes hashes, Object[][] keys) throws SQLException {
-        List<ItemKeys.Key> columns = ItemKeys.KEYS;
-        String row = "(?, ?, ?, ?, ?" + ", ?".repeat(columns.size()) + ")";
-        String sql = "INSERT INTO batch_items (batch_id, position, hash, hash_type, context, " + ItemKeys.columns()
-                + ") VALUES " + String.join(", ", Collections.nCopies(count, row));
-        try (PreparedStatement insert = c.prepareStatement(sql)) {
-            int p = 1;
-            for (int position = from; position < from + count; position++) {
-                String hash = inOrder.get(position);
-                insert.setString(p++, id);
-                insert.setInt(p++, position);
-                insert.setString(p++, hash);
-                insert.setString(p++, hashes.distinct().get(hash).name());
-                insert.setString(p++, hashes.context(hash));
-                Object[] values = keys[position];
-                for (int k = 0; k < columns.size(); k++) {
-                    ItemKeys.bind(insert, p++, columns.get(k), values == null ? ItemKeys.pendingValue(k) : values[k]);
-                }
-            }
-            insert.executeUpdate();
+    private static void bindRows(PreparedStatement insert, String id, List<Map.Entry<String, HashType>> items,
+            ExtractedHashes hashes, int from, int count) throws SQLException {
+        int p = 1;
+        for (int n = from; n < from + count; n++) {
+            insert.setString(p++, id);
+            insert.setInt(p++, n);
+            insert.setString(p++, items.get(n).getKey());
+            insert.setString(p++, items.get(n).getValue().name());
+            insert.setString(p++, hashes.context(items.get(n).getKey()));
         }
     }
 

@@ -18,7 +18,7 @@ import java.util.stream.Collectors;
  * an answer or a not-found ({@code LookupRepository.saveFound}, {@code saveNotFound}), a lookup given up as an
  * error ({@code recordFailure}), and an upload, which takes its own items' keys from the lookups it has just
  * locked and turns the items of failed lookups it opens again back to pending (see
- * {@link BatchRepository#create}). Readers never see an item whose keys disagree with its lookup.
+ * {@link BatchRepository#create}, {@link #fillAnswered}, {@link #reopenFailed}). Readers never see an item whose keys disagree with its lookup.
  *
  * <p><b>Adding a sortable or filterable column</b> takes three small steps:
  * <ol>
@@ -47,7 +47,7 @@ public final class ItemKeys {
     static final int ERROR = 4;
     static final int PENDING = 5;
 
-    /** One denormalised column of {@code batch_items} and the expression over {@code l} and {@code f} it copies. */
+    /** One denormalised column of {@code batch_items}, its SQL type, and the expression over {@code l} and {@code f} it copies. */
     record Key(String column, int sqlType, String expression) {
     }
 
@@ -76,37 +76,34 @@ public final class ItemKeys {
     private ItemKeys() {
     }
 
-    /** The key columns, comma-separated, in {@link #KEYS} order. */
-    static String columns() {
-        return KEYS.stream().map(Key::column).collect(Collectors.joining(", "));
-    }
-
     /**
      * {@code SELECT l.hash, l.status, l.refresh, l.updated_at, <keys...> FROM lookups l LEFT JOIN files f ...}:
      * a hash's lookup state and the keys its items carry; the keys are columns 5 onwards.
      */
     static String selectStateAndKeys() {
-        return selectStateAndKeys("");
-    }
-
-    /** As {@link #selectStateAndKeys()}, with {@code filesCondition} added to the join of the files. */
-    static String selectStateAndKeys(String filesCondition) {
         return "SELECT l.hash AS hash, l.status AS status, l.refresh AS refresh, l.updated_at AS updated_at, "
                 + KEYS.stream().map(k -> "(" + k.expression() + ") AS " + k.column()).collect(Collectors.joining(", "))
-                + " FROM lookups l LEFT JOIN files f ON l.status = 'done' AND f.sha256 = l.sha256" + filesCondition;
+                + " FROM lookups l LEFT JOIN files f ON l.status = 'done' AND f.sha256 = l.sha256";
     }
 
-    /** The value of key {@code index} (of {@link #KEYS}) for a pending item: the column's default. */
-    static Object pendingValue(int index) {
-        return "verdict".equals(KEYS.get(index).column()) ? (Object) PENDING : null;
+    /** {@code c1 = k.c1, c2 = k.c2, ...}: the SET of an UPDATE of batch_items from a row {@code k} of keys. */
+    private static String setFromK() {
+        return KEYS.stream().map(k -> k.column() + " = k." + k.column()).collect(Collectors.joining(", "));
     }
 
-    /** Binds a key value read from {@link #selectStateAndKeys}, null included. */
-    static void bind(PreparedStatement s, int index, Key key, Object value) throws SQLException {
-        if (value == null) {
-            s.setNull(index, key.sqlType());
-        } else {
-            s.setObject(index, value);
+    /**
+     * Gives the items of a new batch whose hash is not pending (an answer, a not-found, a failure) their keys,
+     * in one statement; pending items keep the column defaults. Call it after the upload has written (and so
+     * locked) all its hashes' lookups rows.
+     */
+    static void fillAnswered(Connection c, String batchId) throws SQLException {
+        try (PreparedStatement s = c.prepareStatement("UPDATE batch_items SET " + setFromK()
+                + " FROM (" + selectStateAndKeys() + " JOIN batch_items b ON b.hash = l.hash"
+                + " WHERE b.batch_id = ? AND l.status <> 'pending') AS k"
+                + " WHERE batch_items.batch_id = ? AND batch_items.hash = k.hash")) {
+            s.setString(1, batchId);
+            s.setString(2, batchId);
+            s.executeUpdate();
         }
     }
 
@@ -120,9 +117,7 @@ public final class ItemKeys {
         for (int from = 0; from < all.size(); from += CHUNK) {
             List<String> chunk = all.subList(from, Math.min(all.size(), from + CHUNK));
             String marks = String.join(", ", Collections.nCopies(chunk.size(), "?"));
-            String sql = "UPDATE batch_items SET "
-                    + KEYS.stream().map(k -> k.column() + " = k." + k.column()).collect(Collectors.joining(", "))
-                    + " FROM (" + selectStateAndKeys() + " WHERE l.hash IN (" + marks + ")) AS k"
+            String sql = "UPDATE batch_items SET " + setFromK() + " FROM (" + selectStateAndKeys() + " WHERE l.hash IN (" + marks + ")) AS k"
                     + " WHERE batch_items.hash = k.hash";
             try (PreparedStatement s = c.prepareStatement(sql)) {
                 for (int n = 0; n < chunk.size(); n++) {
