@@ -30,8 +30,9 @@ import java.util.stream.Collectors;
  *       hashes does not pay for it;</li>
  *   <li>a {@link Key} below: the column, its SQL type, and its expression over {@code l} (the lookup) and
  *       {@code f} (the file's answer, joined when the lookup is done; null otherwise);</li>
- *   <li>an {@link ItemQuery.Sort} value naming it in {@link BatchRepository}'s {@code sortKey} (a filter: a
- *       condition on {@code i.<column>} in {@code BatchRepository.where}).</li>
+ *   <li>an {@link ItemQuery.Sort} value, mapped to {@code i.<column>} in {@code BatchRepository.sortColumn}
+ *       (saying whether it may be empty); a filter instead: a condition on {@code i.<column>} in
+ *       {@code BatchRepository.where}, which never joins (counts of filtered items read batch_items alone).</li>
  * </ol>
  * Every writer picks the new key up by itself: they all write {@link #KEYS}.
  */
