@@ -1,6 +1,7 @@
 package com.vtbatchsearch.batch;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.vtbatchsearch.lookup.FileReport;
 import com.vtbatchsearch.lookup.LookupRepository;
@@ -248,6 +249,74 @@ class ItemKeysTest {
             }
         }
         assertEquals(0, inconsistentItems(database));
+    }
+
+    /**
+     * Under MALICIOUS_MIN_ENGINES above 1 the verdict key (malicious from one engine) no longer is the verdict:
+     * the verdict filters and sort read it with the detections key and give the rows the rule over the
+     * answer's columns gives (the join that counters and exports use), and every sort and filter still
+     * matches the items as they show under that policy.
+     */
+    @Test
+    void aPolicyOfMoreEnginesFiltersAndSortsByVerdictAsTheJoinedRuleDoes() {
+        String id = upload("strict", 90, T0);
+        answerMix(id);
+        batches = new BatchRepository(database, FRESHNESS, new VerdictPolicy(2, List.of()));
+        String rank = """
+                CASE WHEN l.status = 'done' AND f.malicious >= 2 THEN 0
+                     WHEN l.status = 'done' AND (f.malicious > 0 OR f.suspicious > 0) THEN 1
+                     WHEN l.status = 'done' THEN 2
+                     WHEN l.status = 'not_found' THEN 3
+                     WHEN l.status = 'error' THEN 4
+                     ELSE 5 END""";
+        List<String> malicious = joined(id, "(" + rank + ") = 0", "i.position");
+        List<String> suspicious = joined(id, "(" + rank + ") = 1", "i.position");
+        assertTrue(!malicious.isEmpty() && !suspicious.isEmpty(), "the batch holds both under the policy");
+        assertTrue(joined(id, "f.malicious = 1", "i.position").stream().allMatch(suspicious::contains),
+                "a file one engine flags is suspicious under the policy");
+        for (boolean descending : new boolean[] {false, true}) {
+            String direction = descending ? " DESC" : " ASC";
+            assertEquals(malicious, hashes(batches.items(id, new ItemQuery(ItemQuery.Verdict.MALICIOUS, null,
+                    ItemQuery.Sort.POSITION, false, 0, 0))));
+            assertEquals(suspicious, hashes(batches.items(id, new ItemQuery(ItemQuery.Verdict.SUSPICIOUS, null,
+                    ItemQuery.Sort.POSITION, false, 0, 0))));
+            assertEquals(malicious.size(), batches.countItems(id, new ItemQuery(ItemQuery.Verdict.MALICIOUS, null,
+                    ItemQuery.Sort.POSITION, false, 0, 0)));
+            assertEquals(suspicious.size(), batches.countItems(id, new ItemQuery(ItemQuery.Verdict.SUSPICIOUS, null,
+                    ItemQuery.Sort.POSITION, false, 0, 0)));
+            List<String> sorted = joined(id, "1 = 1", "(" + rank + ")" + direction + ", i.position" + direction);
+            assertEquals(sorted, hashes(batches.items(id, new ItemQuery(null, null, ItemQuery.Sort.VERDICT,
+                    descending, 0, 0))), "verdict sort" + direction);
+            List<String> paged = new ArrayList<>();
+            for (int offset = 0; offset < sorted.size(); offset += 7) {
+                paged.addAll(hashes(batches.items(id, new ItemQuery(null, null, ItemQuery.Sort.VERDICT, descending,
+                        offset, 7))));
+            }
+            assertEquals(sorted, paged, "verdict sort in pages" + direction);
+            assertEquals(joined(id, "(" + rank + ") = 1", "f.malicious" + direction + ", i.position" + direction),
+                    hashes(batches.items(id, new ItemQuery(ItemQuery.Verdict.SUSPICIOUS, null,
+                            ItemQuery.Sort.DETECTIONS, descending, 0, 0))), "suspicious by detections" + direction);
+        }
+        assertEveryPageMatchesTheItems(id, true);
+    }
+
+    /** The batch's hashes that satisfy {@code condition} over the item, its lookup and its answer, in {@code order}. */
+    private List<String> joined(String id, String condition, String order) {
+        List<String> hashes = new ArrayList<>();
+        try (Connection c = database.connection();
+                PreparedStatement s = c.prepareStatement("SELECT i.hash FROM batch_items i JOIN lookups l ON l.hash = i.hash"
+                        + " LEFT JOIN files f ON l.status = 'done' AND f.sha256 = l.sha256 WHERE i.batch_id = ? AND "
+                        + condition + " ORDER BY " + order)) {
+            s.setString(1, id);
+            try (ResultSet r = s.executeQuery()) {
+                while (r.next()) {
+                    hashes.add(r.getString(1));
+                }
+            }
+        } catch (SQLException e) {
+            throw new IllegalStateException(e);
+        }
+        return hashes;
     }
 
     /** Items (of any batch) whose keys differ from what their lookup and answer say now; 0 when all are exact. */
