@@ -73,8 +73,12 @@ public final class BatchRepository {
 
     /**
      * Stores a batch and its items in one transaction: a hash with no answer yet (or only a failed
-     * one) becomes pending, a stale answer is marked for refresh. The lookups rows are written in
-     * sorted order, as every other writer does, so uploads sharing hashes never deadlock each other.
+     * one) becomes pending, a stale answer is marked for refresh. The lookups rows are written in sorted order,
+     * as every other writer does, so uploads sharing hashes never deadlock each other. A few set-wise statements
+     * do the work: the items go in 250 rows per statement, one statement makes their hashes pending, one gives
+     * the items whose hash has an answer their keys (see {@link ItemKeys}), read from the lookups just locked,
+     * and one reads the lookups' states back. Items of other batches whose failed lookup this upload opens
+     * again turn pending with it.
      *
      * @return the batch's hashes that need a lookup, in upload order: the ones made pending or marked
      *     for refresh now, and the ones already pending for another batch (queueing those for this batch
@@ -97,7 +101,8 @@ public final class BatchRepository {
             // One statement for all the batch's hashes: new ones become pending, failed ones pending again.
             // ON CONFLICT ... DO UPDATE locks the row even when its WHERE is false: taking the locks in
             // one order (the hashes sorted) is what keeps two uploads (or an upload and an answer) from
-            // deadlocking.
+            // deadlocking, and what keeps the keys read next true until the commit.
+            int written;
             try (PreparedStatement lookup = c.prepareStatement("""
                     INSERT INTO lookups (hash, status, attempts, updated_at)
                     SELECT i.hash, 'pending', 0, ? FROM batch_items i WHERE i.batch_id = ? ORDER BY i.hash
@@ -106,8 +111,12 @@ public final class BatchRepository {
                     WHERE lookups.status = 'error'""")) {
                 lookup.setLong(1, now);
                 lookup.setString(2, id);
-                lookup.executeUpdate();
+                written = lookup.executeUpdate();
             }
+            if (written > 0) {
+                ItemKeys.reopenFailed(c); // new rows, or failed lookups opened again: their items elsewhere
+            }
+            ItemKeys.fillAnswered(c, id);
             // One read of the batch's lookups finds both the stale answers (marked next, in sorted order, so
             // row locks come in the one order) and the open lookups, which the stale ones join once marked.
             List<String> open = new ArrayList<>();
@@ -141,7 +150,10 @@ public final class BatchRepository {
     /** Rows per INSERT statement: few statements for a big batch, few enough parameters for any engine. */
     private static final int ROWS_PER_INSERT = 250;
 
-    /** Inserts the batch's items, many rows per statement: a 100,000-hash upload answers in well under a second. */
+    /**
+     * Inserts the batch's items, many rows per statement, in upload order (each index of the batch's items
+     * grows at its end); their keys keep the defaults of a pending item until {@link ItemKeys#fillAnswered}.
+     */
     private static void insertItems(Connection c, String id, List<Map.Entry<String, HashType>> items,
             ExtractedHashes hashes) throws SQLException {
         String row = "(?, ?, ?, ?, ?)";
@@ -381,29 +393,49 @@ public final class BatchRepository {
      * pool before {@code consumer} sees a row: a client that reads slowly, or stops reading, holds neither
      * a pooled connection nor a read transaction (which would stop SQLite's WAL checkpoints). Each chunk
      * starts after the sort key and position of the last row of the one before (keyset paging), so rows
-     * that tie on the sort key come once each, in upload order, across chunk boundaries.
+     * that tie on the sort key come once each across chunk boundaries.
+     *
+     * <p>A sort reads the items that have a value first, in the order of the index (batch, key, position):
+     * by key, ties in upload order, both reversed when descending; then, for a key that may be empty, the
+     * items without one, in upload order. Each part is a range of an index, so a page costs the same
+     * whatever the batch's size.
      *
      * @throws StoreException when a chunk cannot be read; the rows handed over before stay handed over
      */
     public void forEachItem(String batchId, ItemQuery asked, Consumer<BatchItem> consumer) {
         ItemQuery query = asked.withPolicy(policy);
+        SortColumn column = sortColumn(query);
+        boolean hasEmptyPart = column != null && column.mayBeEmpty();
         if (query.isPaged()) {
             List<Object> arguments = new ArrayList<>();
             String sql = pageSql(batchId, query, arguments);
             List<BatchItem> page = new ArrayList<>(query.limit());
             read(batchId, query, sql, arguments, page);
+            if (hasEmptyPart && page.size() < query.limit()) {
+                // The page reaches past the items with a value: the rest comes from those without one.
+                long skip = page.isEmpty() && query.offset() > 0
+                        ? Math.max(0, query.offset() - countWithValue(batchId, query, column)) : 0;
+                List<Object> emptyArguments = new ArrayList<>();
+                read(batchId, query, partSql(batchId, query, true, null, emptyArguments) + " LIMIT "
+                        + (query.limit() - page.size()) + " OFFSET " + skip, emptyArguments, page);
+            }
             page.forEach(consumer);
             return;
         }
+        boolean empty = false;
         Cursor after = null;
         while (true) {
             List<Object> arguments = new ArrayList<>();
-            String sql = itemColumns(query) + FROM_ITEMS + where(batchId, query, arguments)
-                    + after(query, after, arguments) + orderBy(query) + " LIMIT " + exportChunk;
+            String sql = partSql(batchId, query, empty, after, arguments) + " LIMIT " + exportChunk;
             List<BatchItem> chunk = new ArrayList<>(exportChunk);
             after = read(batchId, query, sql, arguments, chunk);
             chunk.forEach(consumer);
             if (chunk.size() < exportChunk) {
+                if (hasEmptyPart && !empty) {
+                    empty = true;
+                    after = null;
+                    continue;
+                }
                 return;
             }
         }
@@ -511,43 +543,66 @@ public final class BatchRepository {
         }
     }
 
-    /** The statement that reads one page of a query; its arguments are added to {@code arguments}. */
+    /** The statement that reads one page of a query's items with a value; its arguments are added to {@code arguments}. */
     static String pageSql(String batchId, ItemQuery query, List<Object> arguments) {
-        return itemColumns(query) + FROM_ITEMS + where(batchId, query, arguments) + orderBy(query)
-                + " LIMIT " + query.limit() + " OFFSET " + query.offset();
+        return partSql(batchId, query, false, null, arguments) + " LIMIT " + query.limit() + " OFFSET " + query.offset();
+    }
+
+    /**
+     * The statement for the items of one part of a sort (see {@link #forEachItem}), after {@code cursor} when
+     * there is one, in the part's order, without its LIMIT.
+     */
+    private static String partSql(String batchId, ItemQuery query, boolean empty, Cursor cursor,
+            List<Object> arguments) {
+        SortColumn column = sortColumn(query);
+        StringBuilder sql = new StringBuilder(itemColumns(query)).append(FROM_ITEMS)
+                .append(where(batchId, query, arguments));
+        String direction = query.descending() && !empty ? " DESC" : " ASC";
+        if (column == null) {
+            if (cursor != null) {
+                arguments.add(cursor.position());
+                sql.append(query.descending() ? " AND i.position < ?" : " AND i.position > ?");
+            }
+            return sql.append(" ORDER BY i.position").append(direction).toString();
+        }
+        if (empty) {
+            sql.append(" AND ").append(column.column()).append(" IS NULL");
+            if (cursor != null) {
+                arguments.add(cursor.position());
+                sql.append(" AND i.position > ?");
+            }
+            return sql.append(" ORDER BY i.position ASC").toString();
+        }
+        if (column.mayBeEmpty()) {
+            sql.append(" AND ").append(column.column()).append(" IS NOT NULL");
+        }
+        if (column.unique()) {
+            // Distinct within a batch: the key alone orders the items, as its index (batch_id, key) does.
+            if (cursor != null) {
+                arguments.add(cursor.key());
+                sql.append(" AND ").append(column.column()).append(query.descending() ? " < ?" : " > ?");
+            }
+            return sql.append(" ORDER BY ").append(column.column()).append(direction).toString();
+        }
+        if (cursor != null) {
+            arguments.add(cursor.key());
+            arguments.add(cursor.position());
+            sql.append(" AND (").append(column.column()).append(", i.position)")
+                    .append(query.descending() ? " < (?, ?)" : " > (?, ?)");
+        }
+        return sql.append(" ORDER BY ").append(column.column()).append(direction).append(", i.position")
+                .append(direction).toString();
+    }
+
+    /** How many items match the query's filters and have a value in the sort's column. */
+    private int countWithValue(String batchId, ItemQuery query, SortColumn column) {
+        List<Object> arguments = new ArrayList<>();
+        return count(batchId, countFrom(query, column) + where(batchId, query, arguments) + " AND " + column.column()
+                + " IS NOT NULL", arguments);
     }
 
     /** Where the last row read stands in the sort: its sort key (null when empty) and its position. */
     private record Cursor(Object key, long position) {
-    }
-
-    /**
-     * The condition for the rows after {@code cursor} in the order {@link #orderBy} gives: a greater (or,
-     * descending, smaller) key, or the same key and a later position; rows with an empty key come last.
-     */
-    private static String after(ItemQuery query, Cursor cursor, List<Object> arguments) {
-        if (cursor == null) {
-            return "";
-        }
-        String key = sortKey(query);
-        if (key == null) {
-            arguments.add(cursor.position());
-            return query.descending() ? " AND i.position < ?" : " AND i.position > ?";
-        }
-        if (query.sort() == ItemQuery.Sort.HASH) {
-            // Never empty and distinct: a range of the index on (batch_id, hash), see orderBy.
-            arguments.add(cursor.key());
-            return query.descending() ? " AND i.hash < ?" : " AND i.hash > ?";
-        }
-        if (cursor.key() == null) {
-            arguments.add(cursor.position());
-            return " AND (" + key + ") IS NULL AND i.position > ?";
-        }
-        arguments.add(cursor.key());
-        arguments.add(cursor.key());
-        arguments.add(cursor.position());
-        return " AND ((" + key + ") IS NULL OR (" + key + ")" + (query.descending() ? " < ?" : " > ?")
-                + " OR ((" + key + ") = ? AND i.position > ?))";
     }
 
     /**
@@ -760,9 +815,12 @@ public final class BatchRepository {
     public int countItems(String batchId, ItemQuery asked) {
         ItemQuery query = asked.withPolicy(policy);
         List<Object> arguments = new ArrayList<>();
-        String sql = "SELECT COUNT(*)" + FROM_ITEMS + where(batchId, query, arguments);
+        return count(batchId, countFrom(query, null) + where(batchId, query, arguments), arguments);
+    }
+
+    private int count(String batchId, String sql, List<Object> arguments) {
         try (Connection c = database.connection();
-                PreparedStatement s = c.prepareStatement(sql)) {
+                PreparedStatement s = c.prepareStatement("SELECT COUNT(*)" + sql)) {
             bind(s, arguments);
             try (ResultSet r = s.executeQuery()) {
                 r.next();
@@ -841,8 +899,8 @@ public final class BatchRepository {
 
     /** The item columns and, last, the query's sort key, where the next chunk of an export starts. */
     private static String itemColumns(ItemQuery query) {
-        String key = sortKey(query);
-        return ITEM_COLUMNS + ", " + (key == null ? "i.position" : key);
+        SortColumn column = sortColumn(query);
+        return ITEM_COLUMNS + ", " + (column == null ? "i.position" : column.column());
     }
 
     private static final String FROM_ITEMS = """
@@ -853,26 +911,40 @@ public final class BatchRepository {
             LEFT JOIN batch_changes c ON c.batch_id = i.batch_id AND c.hash = i.hash
             WHERE i.batch_id = ?""";
 
-    /** Rank of each verdict when sorting by it: the worst first when ascending (%s: the policy's malicious). */
-    private static final String VERDICT_RANK = """
-            CASE WHEN l.status = 'done' AND %s THEN 0
-                 WHEN l.status = 'done' AND (f.malicious > 0 OR f.suspicious > 0) THEN 1
-                 WHEN l.status = 'done' THEN 2
-                 WHEN l.status = 'not_found' THEN 3
-                 WHEN l.status = 'error' THEN 4
-                 ELSE 5 END""";
+    /** Counting by the verdict and text filters needs no join: they read the item's own keys (see {@link ItemKeys}). */
+    private static final String COUNT_FROM = " FROM batch_items i WHERE i.batch_id = ?";
 
+    /**
+     * What a count of the query's items reads: the items alone, or with the answers and changes when a
+     * filter (the answer fields', the gap, the change filter) or the sort's column reads them.
+     */
+    private static String countFrom(ItemQuery query, SortColumn column) {
+        boolean joins = query.change() != null || query.filters().filters() || (column != null && column.joins());
+        return joins ? FROM_ITEMS : COUNT_FROM;
+    }
+
+    /**
+     * The filters: the verdict and text ones on the item's own row only (its verdict and detections keys, its
+     * hash, its line and its answer's text), the change filter on the batch's changes, the others (see
+     * {@link #filters}) on the answer's columns.
+     */
     private static String where(String batchId, ItemQuery query, List<Object> arguments) {
         arguments.add(batchId);
         StringBuilder sql = new StringBuilder();
         if (query.verdict() != null) {
             sql.append(switch (query.verdict()) {
-                case MALICIOUS -> " AND l.status = 'done' AND " + query.policy().maliciousSql();
-                case SUSPICIOUS -> " AND l.status = 'done' AND " + query.policy().suspiciousSql();
-                case CLEAN -> " AND l.status = 'done' AND f.malicious = 0 AND f.suspicious = 0";
-                case NOT_FOUND -> " AND l.status = 'not_found'";
-                case ERROR -> " AND l.status = 'error'";
-                case PENDING -> " AND l.status = 'pending'";
+                // The verdict key says malicious when one engine flags the file (see ItemKeys): under a
+                // policy that asks for more, the detections key splits those between malicious and suspicious.
+                case MALICIOUS -> query.policy().maliciousMinEngines() == 1 ? " AND i.verdict = " + ItemKeys.MALICIOUS
+                        : " AND i.verdict = " + ItemKeys.MALICIOUS + " AND i.detections >= "
+                                + query.policy().maliciousMinEngines();
+                case SUSPICIOUS -> query.policy().maliciousMinEngines() == 1 ? " AND i.verdict = " + ItemKeys.SUSPICIOUS
+                        : " AND ((i.verdict = " + ItemKeys.MALICIOUS + " AND i.detections < "
+                                + query.policy().maliciousMinEngines() + ") OR i.verdict = " + ItemKeys.SUSPICIOUS + ")";
+                case CLEAN -> " AND i.verdict = " + ItemKeys.CLEAN;
+                case NOT_FOUND -> " AND i.verdict = " + ItemKeys.NOT_FOUND;
+                case ERROR -> " AND i.verdict = " + ItemKeys.ERROR;
+                case PENDING -> " AND i.verdict = " + ItemKeys.PENDING;
             });
         }
         if (ItemQuery.ANY_CHANGE.equals(query.change())) {
@@ -882,15 +954,18 @@ public final class BatchRepository {
             arguments.add("%," + query.change() + ",%");
         }
         if (query.text() != null) {
-            // LOWER on both sides: SQLite's LIKE ignores case, PostgreSQL's does not.
-            String pattern = "%" + query.text().toLowerCase(java.util.Locale.ROOT).replace("\\", "\\\\")
-                    .replace("%", "\\%").replace("_", "\\_") + "%";
-            sql.append(" AND (i.hash LIKE ? ESCAPE '\\' OR f.sha256 LIKE ? ESCAPE '\\' OR LOWER(f.label) LIKE ? ESCAPE '\\'"
-                    + " OR LOWER(f.name) LIKE ? ESCAPE '\\' OR LOWER(f.file_type) LIKE ? ESCAPE '\\'"
-                    + " OR LOWER(i.context) LIKE ? ESCAPE '\\')");
-            for (int n = 0; n < 6; n++) {
+            // LOWER on both sides: SQLite's LIKE ignores case, PostgreSQL's does not (answer_text is lower case).
+            String lower = query.text().toLowerCase(java.util.Locale.ROOT);
+            String pattern = "%" + lower.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%";
+            sql.append(" AND (i.hash LIKE ? ESCAPE '\\' OR LOWER(i.context) LIKE ? ESCAPE '\\'");
+            arguments.add(pattern);
+            arguments.add(pattern);
+            if (lower.indexOf('\n') < 0) {
+                // A filter with a line break matches no single field of the answer (none holds one).
+                sql.append(" OR i.answer_text LIKE ? ESCAPE '\\'");
                 arguments.add(pattern);
             }
+            sql.append(")");
         }
         filters(query, sql, arguments);
         return sql.toString();
@@ -955,39 +1030,48 @@ public final class BatchRepository {
         return gapSql(engines, policy);
     }
 
-    private static String orderBy(ItemQuery query) {
-        String direction = query.descending() ? " DESC" : " ASC";
-        // Empty values sort last either way; upload order breaks ties so pages never overlap.
-        String column = sortKey(query);
-        if (column == null) {
-            return " ORDER BY i.position" + direction;
+    /**
+     * A column of batch_items a sort orders by (before upload order), whether it may be empty (null), and
+     * whether it is distinct within a batch (then upload order never decides).
+     */
+    private record SortColumn(String column, boolean mayBeEmpty, boolean unique) {
+        SortColumn(String column, boolean mayBeEmpty) {
+            this(column, mayBeEmpty, false);
         }
-        if (query.sort() == ItemQuery.Sort.HASH) {
-            // Never empty and distinct within a batch: the order of the index on (batch_id, hash), which
-            // a page walks for its rows instead of sorting the whole batch.
-            return " ORDER BY i.hash" + direction;
+
+        /** True when it reads the answer's columns (a sort by an answer field that is no item key). */
+        boolean joins() {
+            return column.startsWith("f.") || column.startsWith("LOWER(f.");
         }
-        return " ORDER BY (" + column + ") IS NULL, " + column + direction + ", i.position";
     }
 
-    /** The expression a sort orders by before upload order; null for upload order itself. */
-    private static String sortKey(ItemQuery query) {
+    /**
+     * The column each sort orders by, from the keys each item carries (see {@link ItemKeys}); null for upload
+     * order itself. Each has an index (batch_id, column, position), but for two cases: the verdict under a
+     * policy that asks more than one engine (a CASE over the verdict and detections keys: exact, not indexed),
+     * and the sorts by answer fields that are no item keys (last analysis, size, times submitted, family,
+     * category, signer), which read the answer's columns through the join and sort the matching items.
+     */
+    private static SortColumn sortColumn(ItemQuery query) {
         return switch (query.sort()) {
             case POSITION -> null;
-            case HASH -> "i.hash";
-            case TYPE -> "LENGTH(i.hash)";
-            case VERDICT -> VERDICT_RANK.formatted(query.policy().maliciousSql());
-            case DETECTIONS -> "f.malicious";
-            case LABEL -> "LOWER(f.label)";
-            case NAME -> "LOWER(f.name)";
-            case FILE_TYPE -> "LOWER(f.file_type)";
-            case FIRST_SEEN -> "f.first_seen";
-            case LAST_ANALYSIS -> "f.last_analysis";
-            case SIZE -> "f.file_size";
-            case TIMES_SUBMITTED -> "f.times_submitted";
-            case FAMILY -> "LOWER(f.threat_family)";
-            case CATEGORY -> "LOWER(f.threat_category)";
-            case SIGNER -> "LOWER(f.signer)";
+            case HASH -> new SortColumn("i.hash", false, true);
+            case TYPE -> new SortColumn("i.hash_type", false); // MD5 < SHA1 < SHA256: the order of their lengths
+            case VERDICT -> query.policy().maliciousMinEngines() == 1 ? new SortColumn("i.verdict", false)
+                    : new SortColumn("CASE WHEN i.verdict = " + ItemKeys.MALICIOUS + " AND i.detections < "
+                            + query.policy().maliciousMinEngines() + " THEN " + ItemKeys.SUSPICIOUS
+                            + " ELSE i.verdict END", false);
+            case DETECTIONS -> new SortColumn("i.detections", true);
+            case LABEL -> new SortColumn("i.label_key", true);
+            case NAME -> new SortColumn("i.name_key", true);
+            case FILE_TYPE -> new SortColumn("i.file_type_key", true);
+            case FIRST_SEEN -> new SortColumn("i.first_seen", true);
+            case LAST_ANALYSIS -> new SortColumn("f.last_analysis", true);
+            case SIZE -> new SortColumn("f.file_size", true);
+            case TIMES_SUBMITTED -> new SortColumn("f.times_submitted", true);
+            case FAMILY -> new SortColumn("LOWER(f.threat_family)", true);
+            case CATEGORY -> new SortColumn("LOWER(f.threat_category)", true);
+            case SIGNER -> new SortColumn("LOWER(f.signer)", true);
         };
     }
 

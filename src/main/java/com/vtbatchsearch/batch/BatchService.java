@@ -411,9 +411,12 @@ public final class BatchService {
         return find(id).map(batch -> {
             BatchCounts counts = withGap(batch, shared.counts(batch), query);
             List<BatchItem> items = batches.items(batch.getId(), query);
-            // Unfiltered, every distinct hash matches: no need to count them again.
+            // Unfiltered, every distinct hash matches: no need to count them again. A page that ends short of its
+            // limit (and holds a row, or starts at the first) holds the last match: no count either.
             int matched = query.countedByVerdict() ? matched(counts, query)
-                    : query.isPaged() ? batches.countItems(batch.getId(), query) : items.size();
+                    : !query.isPaged() ? items.size()
+                    : items.size() < query.limit() && (query.offset() == 0 || !items.isEmpty())
+                            ? query.offset() + items.size() : batches.countItems(batch.getId(), query);
             Report report = new Report(batch, counts, query, matched, items, progress(batch.getId(),
                     counts.getPending()), rechecks.state(batch.getId()).orElse(null));
             report.engines = engineColumns(query);

@@ -1,5 +1,6 @@
 package com.vtbatchsearch.lookup;
 
+import com.vtbatchsearch.batch.ItemKeys;
 import com.vtbatchsearch.store.Database;
 import com.vtbatchsearch.store.StoreException;
 import java.sql.Connection;
@@ -115,6 +116,8 @@ public final class LookupRepository {
                 s.executeBatch();
             }
             writeFields(c, report.sha256(), report.fields());
+            // Every hash whose lookup points at this file is among these names, now locked: their items show it.
+            ItemKeys.refresh(c, names);
             return null;
         });
     }
@@ -215,7 +218,11 @@ public final class LookupRepository {
                     WHERE hash = ? AND (status = 'pending' OR refresh = 1)""")) {
                 s.setLong(1, now.toEpochMilli());
                 s.setString(2, hash);
-                return s.executeUpdate();
+                int changed = s.executeUpdate();
+                if (changed > 0) {
+                    ItemKeys.refresh(c, List.of(hash));
+                }
+                return changed;
             }
         });
     }
@@ -355,7 +362,11 @@ public final class LookupRepository {
                 s.setInt(3, giveUp ? 1 : 0);
                 s.setLong(4, now.toEpochMilli());
                 s.setString(5, hash);
-                return s.executeUpdate();
+                int changed = s.executeUpdate();
+                if (changed > 0 && giveUp) {
+                    ItemKeys.refresh(c, List.of(hash)); // an error now, or a refresh ended: its items show that
+                }
+                return changed;
             }
         });
         return find(hash).map(LookupState::attempts).orElse(0);

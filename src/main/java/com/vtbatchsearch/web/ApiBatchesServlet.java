@@ -304,10 +304,48 @@ public final class ApiBatchesServlet extends HttpServlet {
         if (format != null) {
             attachment(response, filter.fileName(id, "json"));
         }
-        Views.json(response, json, HttpServletResponse.SC_OK, new BatchJson(r.getBatch().getId(),
+        byte[] body = json.writeValueAsBytes(new BatchJson(r.getBatch().getId(),
                 r.getBatch().getCreatedAt().toString(), r.isPending() ? "pending" : "done", r.getCounts(),
                 r.getEtaSeconds(), r.getProgress(), r.getRecheck(), r.getMatched(), query.isPaged() ? query.offset() : null,
                 query.isPaged() ? query.limit() : null, r.getEngines(), r.getItems()));
+        // A page is small (at most 1,000 items): its ETag is a digest of the answer, so a poll that would get
+        // the same bytes again gets 304 and no body.
+        String etag = etag(body);
+        response.setHeader("ETag", etag);
+        if (format == null && matches(request.getHeader("If-None-Match"), etag)) {
+            response.setStatus(HttpServletResponse.SC_NOT_MODIFIED);
+            return;
+        }
+        response.setStatus(HttpServletResponse.SC_OK);
+        response.setContentType("application/json");
+        response.setCharacterEncoding("UTF-8");
+        response.setContentLength(body.length);
+        response.getOutputStream().write(body);
+    }
+
+    /** A strong entity tag of these bytes: 128 bits of their SHA-256. */
+    static String etag(byte[] body) {
+        try {
+            byte[] digest = java.security.MessageDigest.getInstance("SHA-256").digest(body);
+            return "\"" + java.util.Base64.getUrlEncoder().withoutPadding()
+                    .encodeToString(java.util.Arrays.copyOf(digest, 16)) + "\"";
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException("every Java platform has SHA-256", e);
+        }
+    }
+
+    /** True when an If-None-Match header names {@code etag} (or is {@code *}); weak tags compare as strong. */
+    static boolean matches(String ifNoneMatch, String etag) {
+        if (ifNoneMatch == null) {
+            return false;
+        }
+        for (String tag : ifNoneMatch.split(",")) {
+            String t = tag.strip();
+            if (t.equals("*") || t.equals(etag) || t.equals("W/" + etag)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /**

@@ -159,4 +159,21 @@ class BatchServiceTest {
         assertEquals(30L, report.getProgress().getEtaSeconds());
         assertTrue(report.isPending());
     }
+
+    @Test
+    void aTextFilterMatchesAsManyAsItsPagesHoldWhetherOrNotItCounts() {
+        String[] hashes = new String[25];
+        for (int i = 0; i < hashes.length; i++) {
+            hashes[i] = md5(i < 12 ? 0xab00 + i : 0xcd00 + i);
+        }
+        String id = service.submit(extracted(hashes)).id();
+        for (int[] page : new int[][] {{0, 5}, {0, 12}, {0, 100}, {10, 5}, {10, 100}, {12, 5}, {50, 5}}) {
+            ItemQuery query = new ItemQuery(null, "ab0", ItemQuery.Sort.POSITION, false, page[0], page[1]);
+            BatchService.Report report = service.report(id, query).orElseThrow();
+            assertEquals(12, report.getMatched(), "offset " + page[0] + ", limit " + page[1]);
+            assertEquals(Math.max(0, Math.min(page[1], 12 - page[0])), report.getItems().size());
+        }
+        assertEquals(0, service.report(id, new ItemQuery(null, "no such", ItemQuery.Sort.POSITION, false, 0, 100))
+                .orElseThrow().getMatched());
+    }
 }

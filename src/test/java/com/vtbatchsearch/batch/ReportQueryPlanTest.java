@@ -92,4 +92,28 @@ class ReportQueryPlanTest {
         assertFalse(BatchRepository.pageSql(BATCH, ItemQuery.fromParameters(Map.of("yaraRule",
                 new String[] {"x"}), true), arguments).contains("raw_"), "no stored answer is read");
     }
+
+    /** The sorts by answer fields that are no item keys: they read the answer's columns through the join. */
+    private static final java.util.Set<ItemQuery.Sort> JOINED_SORTS = java.util.EnumSet.of(ItemQuery.Sort.LAST_ANALYSIS,
+            ItemQuery.Sort.SIZE, ItemQuery.Sort.TIMES_SUBMITTED, ItemQuery.Sort.FAMILY, ItemQuery.Sort.CATEGORY,
+            ItemQuery.Sort.SIGNER);
+
+    @Test
+    void theFirstPageOfEveryKeyedSortAndVerdictFilterWalksAnIndexWithoutSorting() throws Exception {
+        for (ItemQuery.Sort sort : ItemQuery.Sort.values()) {
+            if (JOINED_SORTS.contains(sort)) {
+                continue;
+            }
+            for (String direction : new String[] {"asc", "desc"}) {
+                String plan = plan(Map.of("sort", new String[] {sort.key()}, "dir", new String[] {direction}));
+                assertFalse(plan.contains("TEMP B-TREE"), sort + " " + direction + ": " + plan);
+                assertTrue(plan.contains("SEARCH i USING"), sort + " " + direction + ": " + plan);
+            }
+        }
+        for (ItemQuery.Verdict verdict : ItemQuery.Verdict.values()) {
+            String plan = plan(Map.of("verdict", new String[] {verdict.key()}));
+            assertFalse(plan.contains("TEMP B-TREE"), verdict + ": " + plan);
+            assertTrue(plan.contains("batch_items_verdict"), verdict + ": " + plan);
+        }
+    }
 }

@@ -132,6 +132,33 @@ class ReportApiIT {
     }
 
     @Test
+    void aPollThatChangesNothingIsAnsweredNotModified() throws Exception {
+        java.net.http.HttpClient client = java.net.http.HttpClient.newHttpClient();
+        java.net.URI page = http().uri("/api/batches/" + batchId + "?limit=3&sort=verdict");
+        HttpResponse<String> first = client.send(java.net.http.HttpRequest.newBuilder(page).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, first.statusCode());
+        String etag = first.headers().firstValue("ETag").orElseThrow();
+        assertTrue(etag.matches("\"[A-Za-z0-9_-]{22}\""), etag);
+
+        HttpResponse<String> again = client.send(java.net.http.HttpRequest.newBuilder(page)
+                .header("If-None-Match", etag).build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals(304, again.statusCode());
+        assertEquals("", again.body());
+        assertEquals(etag, again.headers().firstValue("ETag").orElseThrow());
+
+        HttpResponse<String> stale = client.send(java.net.http.HttpRequest.newBuilder(page)
+                .header("If-None-Match", "\"something-else\"").build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, stale.statusCode(), "another tag: the whole answer");
+        assertEquals(first.body(), stale.body());
+        HttpResponse<String> otherPage = client.send(java.net.http.HttpRequest.newBuilder(
+                http().uri("/api/batches/" + batchId + "?limit=3&sort=verdict&dir=desc")).header("If-None-Match", etag)
+                .build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, otherPage.statusCode(), "a different answer has a different tag");
+        assertFalse(etag.equals(otherPage.headers().firstValue("ETag").orElseThrow()));
+    }
+
+    @Test
     void countsEveryVerdictAndEtaIsNullWhenDone() throws Exception {
         JsonNode batch = get("");
         JsonNode counts = batch.path("counts");
