@@ -114,6 +114,12 @@ public record ItemQuery(Verdict verdict, String text, Sort sort, boolean descend
     }
     public static final int MAX_PAGE_SIZE = 1000;
     public static final int MAX_TEXT_LENGTH = 200;
+    /**
+     * The request parameters that select rows ({@link #fromParameters} reads them), in the order a download's
+     * name and a block list's comments name them; sort and page are not among them.
+     */
+    public static final List<String> FILTER_PARAMETERS = List.of("verdict", "minDetections", "gap", "engines",
+            "family", "category", "yaraRule", "fileType", "signer", "firstSeenYear", "changed", "change", "q");
 
     /** All items in upload order. */
     public static final ItemQuery ALL = new ItemQuery(null, null, Sort.POSITION, false, 0, 0);

@@ -1,5 +1,6 @@
 package com.vtbatchsearch.export;
 
+import com.vtbatchsearch.batch.ItemQuery;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -13,9 +14,8 @@ import java.util.Map;
  * {@link com.vtbatchsearch.batch.ItemQuery} has already checked; the sort and the page are not filters.
  */
 public final class ExportFilter {
-    /** The parameters that select rows, in the order they are named. */
-    public static final List<String> PARAMETERS = List.of("verdict", "minDetections", "gap", "engines", "family",
-            "category", "yaraRule", "fileType", "signer", "firstSeenYear", "changed", "change", "q");
+    /** The parameters that select rows, in the order they are named: the report's filters. */
+    public static final List<String> PARAMETERS = ItemQuery.FILTER_PARAMETERS;
     /** The parameters that order the rows; carried by links, not named in file names. */
     public static final List<String> ORDER = List.of("sort", "dir");
     private static final int MAX_NAME_PART = 60;

@@ -1,6 +1,7 @@
 package com.vtbatchsearch.batch;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -105,5 +106,32 @@ class ItemQueryTest {
         IllegalArgumentException change = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
                 () -> ItemQuery.fromParameters(params("change", "worse"), false));
         assertTrue(change.getMessage().startsWith("change must be one of any, newly_malicious"), change.getMessage());
+    }
+
+    @Test
+    void everyFilterParameterSelectsRowsAndNoOtherParameterDoes() {
+        Map<String, String> sample = Map.ofEntries(Map.entry("verdict", "malicious"), Map.entry("minDetections", "1"),
+                Map.entry("gap", "true"), Map.entry("engines", "Microsoft"), Map.entry("family", "emotet"),
+                Map.entry("category", "trojan"), Map.entry("yaraRule", "r"), Map.entry("fileType", "Win32 EXE"),
+                Map.entry("signer", "s"), Map.entry("firstSeenYear", "2019"), Map.entry("changed", "true"),
+                Map.entry("change", "label_changed"), Map.entry("q", "x"));
+        assertEquals(new java.util.TreeSet<>(sample.keySet()), new java.util.TreeSet<>(ItemQuery.FILTER_PARAMETERS),
+                "a filter parameter without a sample value here");
+        ItemQuery none = ItemQuery.fromParameters(params(), false);
+        for (String name : ItemQuery.FILTER_PARAMETERS) {
+            ItemQuery one = ItemQuery.fromParameters(params(name, sample.get(name)), false);
+            assertNotEquals(none.withPolicy(null), one.withPolicy(null), name + " selects nothing");
+            assertEquals(none.sort(), one.sort(), name);
+            assertEquals(none.offset(), one.offset(), name);
+            assertEquals(none.limit(), one.limit(), name);
+        }
+        // Sort, direction and page change the order or the slice, never which rows match.
+        for (String[] other : new String[][] {{"sort", "detections"}, {"dir", "desc"}, {"offset", "5"}, {"limit", "10"}}) {
+            ItemQuery q = ItemQuery.fromParameters(params(other), false);
+            assertEquals(none.verdict(), q.verdict());
+            assertEquals(none.text(), q.text());
+            assertEquals(none.filters(), q.filters());
+            assertEquals(none.change(), q.change());
+        }
     }
 }
