@@ -1,4 +1,4 @@
--- Each batch item carries its sort and filter keys (see batch/ItemKeys), copied from its lookup and answer
+-- Each batch item carries its sort and filter keys (see lookup/ItemKeys), copied from its lookup and answer
 -- and rewritten with them in the same transaction, so a report sorted or filtered by any column reads its
 -- first page through an index of batch_items alone instead of joining and sorting the whole batch.
 -- verdict: 0 malicious, 1 suspicious, 2 clean, 3 not found, 4 error, 5 pending (the report's order).

@@ -1,6 +1,7 @@
 package com.vtbatchsearch.batch;
 
 import com.vtbatchsearch.lookup.AnswerFields;
+import com.vtbatchsearch.lookup.ItemKeys;
 import com.vtbatchsearch.lookup.StoredAnswer;
 import com.vtbatchsearch.store.Database;
 import com.vtbatchsearch.store.StoreException;

@@ -1,6 +1,5 @@
 package com.vtbatchsearch.lookup;
 
-import com.vtbatchsearch.batch.ItemKeys;
 import com.vtbatchsearch.store.Database;
 import com.vtbatchsearch.store.StoreException;
 import java.sql.Connection;

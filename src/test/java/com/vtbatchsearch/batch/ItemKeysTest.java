@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.vtbatchsearch.lookup.FileReport;
+import com.vtbatchsearch.lookup.ItemKeys;
 import com.vtbatchsearch.lookup.LookupRepository;
 import com.vtbatchsearch.store.Database;
 import com.vtbatchsearch.store.SqliteJournalMode;

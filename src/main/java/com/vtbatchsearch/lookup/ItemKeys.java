@@ -1,4 +1,4 @@
-package com.vtbatchsearch.batch;
+package com.vtbatchsearch.lookup;
 
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -18,7 +18,7 @@ import java.util.stream.Collectors;
  * an answer or a not-found ({@code LookupRepository.saveFound}, {@code saveNotFound}), a lookup given up as an
  * error ({@code recordFailure}), and an upload, which takes its own items' keys from the lookups it has just
  * locked and turns the items of failed lookups it opens again back to pending (see
- * {@link BatchRepository#create}, {@link #fillAnswered}, {@link #reopenFailed}). Readers never see an item whose keys disagree with its lookup.
+ * {@code batch.BatchRepository.create}, {@link #fillAnswered}, {@link #reopenFailed}). Readers never see an item whose keys disagree with its lookup.
  *
  * <p><b>Adding a sortable or filterable column</b> takes three small steps:
  * <ol>
@@ -30,7 +30,7 @@ import java.util.stream.Collectors;
  *       hashes does not pay for it;</li>
  *   <li>a {@link Key} below: the column, its SQL type, and its expression over {@code l} (the lookup) and
  *       {@code f} (the file's answer, joined when the lookup is done; null otherwise);</li>
- *   <li>an {@link ItemQuery.Sort} value, mapped to {@code i.<column>} in {@code BatchRepository.sortColumn}
+ *   <li>an {@code batch.ItemQuery.Sort} value, mapped to {@code i.<column>} in {@code BatchRepository.sortColumn}
  *       (saying whether it may be empty); a filter instead: a condition on {@code i.<column>} in
  *       {@code BatchRepository.where}, which never joins (counts of filtered items read batch_items alone).</li>
  * </ol>
@@ -38,21 +38,21 @@ import java.util.stream.Collectors;
  */
 public final class ItemKeys {
     /** Characters of a text sort key: enough to order by, short enough for any index entry. */
-    static final int TEXT_KEY_LENGTH = 200;
+    public static final int TEXT_KEY_LENGTH = 200;
 
-    /** Verdict rank as {@link ItemQuery.Verdict} orders them: the worst first when ascending. */
-    static final int MALICIOUS = 0;
-    static final int SUSPICIOUS = 1;
-    static final int CLEAN = 2;
-    static final int NOT_FOUND = 3;
-    static final int ERROR = 4;
-    static final int PENDING = 5;
+    /** Verdict rank as {@code batch.ItemQuery.Verdict} orders them: the worst first when ascending. */
+    public static final int MALICIOUS = 0;
+    public static final int SUSPICIOUS = 1;
+    public static final int CLEAN = 2;
+    public static final int NOT_FOUND = 3;
+    public static final int ERROR = 4;
+    public static final int PENDING = 5;
 
     /** One denormalised column of {@code batch_items}, its SQL type, and the expression over {@code l} and {@code f} it copies. */
-    record Key(String column, int sqlType, String expression) {
+    public record Key(String column, int sqlType, String expression) {
     }
 
-    static final List<Key> KEYS = List.of(
+    public static final List<Key> KEYS = List.of(
             new Key("verdict", Types.INTEGER, """
                     CASE WHEN l.status = 'done' AND f.malicious > 0 THEN 0
                          WHEN l.status = 'done' AND f.suspicious > 0 THEN 1
@@ -81,7 +81,7 @@ public final class ItemKeys {
      * {@code SELECT l.hash, l.status, l.refresh, l.updated_at, <keys...> FROM lookups l LEFT JOIN files f ...}:
      * a hash's lookup state and the keys its items carry; the keys are columns 5 onwards.
      */
-    static String selectStateAndKeys() {
+    public static String selectStateAndKeys() {
         return "SELECT l.hash AS hash, l.status AS status, l.refresh AS refresh, l.updated_at AS updated_at, "
                 + KEYS.stream().map(k -> "(" + k.expression() + ") AS " + k.column()).collect(Collectors.joining(", "))
                 + " FROM lookups l LEFT JOIN files f ON l.status = 'done' AND f.sha256 = l.sha256";
@@ -97,7 +97,7 @@ public final class ItemKeys {
      * in one statement; pending items keep the column defaults. Call it after the upload has written (and so
      * locked) all its hashes' lookups rows.
      */
-    static void fillAnswered(Connection c, String batchId) throws SQLException {
+    public static void fillAnswered(Connection c, String batchId) throws SQLException {
         try (PreparedStatement s = c.prepareStatement("UPDATE batch_items SET " + setFromK()
                 + " FROM (" + selectStateAndKeys() + " JOIN batch_items b ON b.hash = l.hash"
                 + " WHERE b.batch_id = ? AND l.status <> 'pending') AS k"
@@ -133,7 +133,7 @@ public final class ItemKeys {
      * Turns back to pending the items whose failed lookup an upload has just opened again (their lookup is
      * pending, their key still says error). Reads only the items keyed as errors, through a partial index.
      */
-    static void reopenFailed(Connection c) throws SQLException {
+    public static void reopenFailed(Connection c) throws SQLException {
         try (PreparedStatement s = c.prepareStatement("UPDATE batch_items SET verdict = " + PENDING
                 + " WHERE verdict = " + ERROR + " AND EXISTS (SELECT 1 FROM lookups l WHERE l.hash = batch_items.hash"
                 + " AND l.status = 'pending')")) {
