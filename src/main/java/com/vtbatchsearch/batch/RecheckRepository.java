@@ -2,6 +2,7 @@ package com.vtbatchsearch.batch;
 
 import com.vtbatchsearch.lookup.StoredAnswer;
 import com.vtbatchsearch.lookup.AnswerFields;
+import com.vtbatchsearch.lookup.ItemKeys;
 import com.vtbatchsearch.store.Database;
 import com.vtbatchsearch.store.StoreException;
 import java.sql.Connection;
@@ -279,14 +280,16 @@ public final class RecheckRepository {
 
     /**
      * Claims the announcement of a batch's completion: true for exactly one caller, once no hash of the
-     * batch waits for its first answer.
+     * batch waits for its first answer. Asked of the items' verdict key (pending exactly while the lookup
+     * is, see {@link ItemKeys}) through the index on (batch_id, verdict, position): one probe, not a walk of
+     * a big batch's items inside a write transaction every few seconds.
      */
     public boolean claimCompletion(String batchId) {
         return database.inTransaction("cannot claim the completion of batch " + batchId, c -> {
             try (PreparedStatement s = c.prepareStatement("""
                     UPDATE batches SET done_notified = 1 WHERE id = ? AND done_notified = 0
-                      AND NOT EXISTS (SELECT 1 FROM batch_items i JOIN lookups l ON l.hash = i.hash
-                                      WHERE i.batch_id = batches.id AND l.status = 'pending')""")) {
+                      AND NOT EXISTS (SELECT 1 FROM batch_items i
+                                      WHERE i.batch_id = batches.id AND i.verdict = """ + ItemKeys.PENDING + ")")) {
                 s.setString(1, batchId);
                 return s.executeUpdate() == 1;
             }
