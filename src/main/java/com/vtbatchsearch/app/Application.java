@@ -4,13 +4,9 @@ import com.vtbatchsearch.batch.BatchExpiry;
 import com.vtbatchsearch.batch.BatchRepository;
 import com.vtbatchsearch.batch.BatchService;
 import com.vtbatchsearch.batch.Freshness;
-import com.vtbatchsearch.batch.VerdictPolicy;
 import com.vtbatchsearch.batch.RecheckRepository;
+import com.vtbatchsearch.batch.VerdictPolicy;
 import com.vtbatchsearch.batch.WatchSchedule;
-import com.vtbatchsearch.notify.BatchEvents;
-import com.vtbatchsearch.notify.Webhook;
-import com.vtbatchsearch.lookup.AnswerCompactor;
-import com.vtbatchsearch.lookup.AnswerFieldsFiller;
 import com.vtbatchsearch.lookup.CallLogPruner;
 import com.vtbatchsearch.lookup.CallLogRepository;
 import com.vtbatchsearch.lookup.LocalRateLimiter;
@@ -21,7 +17,10 @@ import com.vtbatchsearch.lookup.QueueMaintenance;
 import com.vtbatchsearch.lookup.QuotaAwareLimiter;
 import com.vtbatchsearch.lookup.RateLimiter;
 import com.vtbatchsearch.lookup.RedisRateLimiter;
+import com.vtbatchsearch.lookup.StoredAnswerBackfill;
 import com.vtbatchsearch.lookup.VirusTotalClient;
+import com.vtbatchsearch.notify.BatchEvents;
+import com.vtbatchsearch.notify.Webhook;
 import com.vtbatchsearch.queue.EmbeddedLookupQueue;
 import com.vtbatchsearch.queue.LookupQueue;
 import com.vtbatchsearch.queue.RedisLookupQueue;
@@ -120,8 +119,8 @@ public final class Application implements AutoCloseable {
         LookupRepository lookupRepository = new LookupRepository(database);
         CallLogRepository callLog = new CallLogRepository(database);
         runHourly(new CallLogPruner(callLog, clock));
-        runHourly(new AnswerCompactor(lookupRepository));
-        runHourly(new AnswerFieldsFiller(lookupRepository));
+        runHourly(StoredAnswerBackfill.compressing(lookupRepository));
+        runHourly(StoredAnswerBackfill.answerFields(lookupRepository));
         if (database.isPostgres() && redis == null) {
             LOG.warning("DB_URL names a PostgreSQL database but REDIS_URL is not set: this instance keeps its queue "
                     + "and rate limit in process. Run several instances on one database only with a shared Redis, "

@@ -481,15 +481,7 @@ public final class ApiBatchesServlet extends HttpServlet {
         } catch (UncheckedIOException e) {
             throw e.getCause(); // the client went away: there is no one left to tell
         } catch (RuntimeException e) {
-            LOG.warning(() -> "export of batch " + id + " failed part-way, " + (response.isCommitted()
-                    ? "connection cut" : "answered 500") + ": " + e);
-            if (response.isCommitted()) {
-                throw e;
-            }
-            response.reset();
-            response.setHeader("Cache-Control", "no-store");
-            Views.jsonError(response, json, HttpServletResponse.SC_INTERNAL_SERVER_ERROR,
-                    "The export could not be read; try again.");
+            failedPartWay(id, response, e);
             return false;
         }
     }
@@ -511,16 +503,24 @@ public final class ApiBatchesServlet extends HttpServlet {
                 Views.jsonError(response, json, HttpServletResponse.SC_NOT_FOUND, "No such batch.");
             }
         } catch (RuntimeException e) {
-            LOG.warning(() -> "export of batch " + id + " failed part-way, " + (response.isCommitted()
-                    ? "connection cut" : "answered 500") + ": " + e);
-            if (response.isCommitted()) {
-                throw e;
-            }
-            response.reset();
-            response.setHeader("Cache-Control", "no-store");
-            Views.jsonError(response, json, HttpServletResponse.SC_INTERNAL_SERVER_ERROR,
-                    "The export could not be read; try again.");
+            failedPartWay(id, response, e);
         }
+    }
+
+    /**
+     * An export whose reading failed: a 500 while nothing reached the client, else the failure goes on to the
+     * container, which cuts the connection (see {@link #exportOrCut}).
+     */
+    private void failedPartWay(String id, HttpServletResponse response, RuntimeException e) throws IOException {
+        LOG.warning(() -> "export of batch " + id + " failed part-way, " + (response.isCommitted()
+                ? "connection cut" : "answered 500") + ": " + e);
+        if (response.isCommitted()) {
+            throw e;
+        }
+        response.reset();
+        response.setHeader("Cache-Control", "no-store");
+        Views.jsonError(response, json, HttpServletResponse.SC_INTERNAL_SERVER_ERROR,
+                "The export could not be read; try again.");
     }
 
     /** The name holds only letters, digits, hyphens and dots (see {@link ExportFilter#fileName}): no quoting beyond the quotes. */

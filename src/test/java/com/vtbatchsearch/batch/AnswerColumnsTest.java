@@ -8,7 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.vtbatchsearch.lookup.AnswerFields;
-import com.vtbatchsearch.lookup.AnswerFieldsFiller;
+import com.vtbatchsearch.lookup.StoredAnswerBackfill;
 import com.vtbatchsearch.lookup.FileReport;
 import com.vtbatchsearch.lookup.LookupRepository;
 import com.vtbatchsearch.queue.EmbeddedLookupQueue;
@@ -183,7 +183,7 @@ class AnswerColumnsTest {
             s.executeUpdate("DELETE FROM file_yara_rules");
         }
         assertNull(service.report(id, ItemQuery.ALL).orElseThrow().getItems().get(5).getFamily());
-        AnswerFieldsFiller filler = new AnswerFieldsFiller(lookups);
+        StoredAnswerBackfill filler = StoredAnswerBackfill.answerFields(lookups);
         filler.run();
         assertItemsCarryTheirAnswers(id, reports);
         assertEquals(0, count("SELECT COUNT(*) FROM files WHERE fields_version = 0"));
