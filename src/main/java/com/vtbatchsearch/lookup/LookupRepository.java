@@ -12,12 +12,14 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Optional;
+import java.util.logging.Logger;
 
 /**
  * The state of every hash's lookup (pending, done, not_found, error) and the cache of VirusTotal's
  * answers. This table, not the queue, is the truth: the queue only says what to look at next.
  */
 public final class LookupRepository {
+    private static final Logger LOG = Logger.getLogger(LookupRepository.class.getName());
     private final Database database;
 
     public LookupRepository(Database database) {
@@ -371,37 +373,90 @@ public final class LookupRepository {
         return find(hash).map(LookupState::attempts).orElse(0);
     }
 
+    /** One chunk of a walk over {@code files}: the sha256 of the last file looked at, and how many it changed. */
+    public record Walked(String last, int changed) {
+    }
+
     /**
-     * Compresses up to {@code limit} answers stored before answers were compressed (see {@link StoredAnswer}),
-     * those after {@code after} in sha256 order, in one short transaction.
+     * Rewrites, in one short transaction, the answers among the {@code limit} files after {@code after} (in
+     * sha256 order) that are not stored as {@link StoredAnswer#pack} writes them today: stored as text before
+     * answers were compressed (migration V4), or gzipped before they were packed with a dictionary. Each
+     * file's first bytes tell; a file whose answer changed meanwhile is left as the new answer wrote it.
      *
-     * @return the sha256 of the last answer rewritten, or null when none was left after {@code after}
+     * @return the last file looked at and how many were rewritten, or null when no file was left after
+     *     {@code after}
      */
-    public String compressStoredAnswers(String after, int limit) {
+    public Walked compressStoredAnswers(String after, int limit) {
         return database.inTransaction("cannot compress the stored answers", c -> {
-            List<String> ids = new ArrayList<>();
-            List<byte[]> packed = new ArrayList<>();
-            try (PreparedStatement s = c.prepareStatement("SELECT sha256, raw_json FROM files"
-                    + " WHERE sha256 > ? AND raw_gzip IS NULL ORDER BY sha256 LIMIT " + limit)) {
+            String last = null;
+            List<String> texts = new ArrayList<>();
+            List<String> older = new ArrayList<>();
+            // substr of the first bytes only: PostgreSQL reads them without fetching the whole value.
+            try (PreparedStatement s = c.prepareStatement("SELECT sha256, raw_gzip IS NULL, substr(raw_gzip, 1, 6)"
+                    + " FROM files WHERE sha256 > ? ORDER BY sha256 LIMIT " + limit)) {
                 s.setString(1, after);
                 try (ResultSet r = s.executeQuery()) {
                     while (r.next()) {
-                        ids.add(r.getString(1));
-                        packed.add(StoredAnswer.pack(r.getString(2)));
+                        last = r.getString(1);
+                        if (r.getBoolean(2)) {
+                            texts.add(last);
+                        } else if (StoredAnswer.isOutdated(r.getBytes(3))) {
+                            older.add(last);
+                        }
                     }
                 }
             }
-            try (PreparedStatement s = c.prepareStatement(
-                    "UPDATE files SET raw_gzip = ?, raw_json = '' WHERE sha256 = ? AND raw_gzip IS NULL")) {
-                for (int n = 0; n < ids.size(); n++) {
-                    s.setBytes(1, packed.get(n));
-                    s.setString(2, ids.get(n));
-                    s.addBatch();
-                }
-                s.executeBatch();
+            if (last == null) {
+                return null;
             }
-            return ids.isEmpty() ? null : ids.get(ids.size() - 1);
+            int rewritten = 0;
+            try (PreparedStatement read = c.prepareStatement("SELECT raw_json FROM files WHERE sha256 = ? AND raw_gzip IS NULL");
+                    PreparedStatement write = c.prepareStatement(
+                            "UPDATE files SET raw_gzip = ?, raw_json = '' WHERE sha256 = ? AND raw_gzip IS NULL")) {
+                for (String sha256 : texts) {
+                    read.setString(1, sha256);
+                    try (ResultSet r = read.executeQuery()) {
+                        if (r.next()) {
+                            write.setBytes(1, StoredAnswer.pack(r.getString(1)));
+                            write.setString(2, sha256);
+                            write.addBatch();
+                            rewritten++;
+                        }
+                    }
+                }
+                write.executeBatch();
+            }
+            try (PreparedStatement read = c.prepareStatement("SELECT raw_gzip FROM files WHERE sha256 = ?");
+                    PreparedStatement write = c.prepareStatement(
+                            "UPDATE files SET raw_gzip = ? WHERE sha256 = ? AND raw_gzip = ?")) {
+                for (String sha256 : older) {
+                    read.setString(1, sha256);
+                    try (ResultSet r = read.executeQuery()) {
+                        byte[] stored = r.next() ? r.getBytes(1) : null;
+                        String text = stored == null ? null : unpackOrNull(sha256, stored);
+                        if (text != null) {
+                            write.setBytes(1, StoredAnswer.pack(text));
+                            write.setString(2, sha256);
+                            write.setBytes(3, stored);
+                            write.addBatch();
+                            rewritten++;
+                        }
+                    }
+                }
+                write.executeBatch();
+            }
+            return new Walked(last, rewritten);
         });
+    }
+
+    /** A stored answer's text, or null (logged) when it cannot be read: left as it is, not to stop the walk. */
+    private static String unpackOrNull(String sha256, byte[] stored) {
+        try {
+            return StoredAnswer.unpack(stored);
+        } catch (java.io.UncheckedIOException e) {
+            LOG.warning(() -> "the stored answer of " + sha256 + " is left as it is: " + e.getMessage());
+            return null;
+        }
     }
 
     /** Hashes waiting for a lookup, longest waiting first. */

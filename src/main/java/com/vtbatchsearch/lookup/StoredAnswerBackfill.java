@@ -12,10 +12,10 @@ public final class StoredAnswerBackfill implements Runnable {
     private static final Logger LOG = Logger.getLogger(StoredAnswerBackfill.class.getName());
     private static final int CHUNK = 200;
 
-    /** One chunk of the walk: the files after {@code after}; the last one done, or null when none was left. */
+    /** One chunk of the walk: the files after {@code after}; the last one looked at, or null when none was left. */
     @FunctionalInterface
     interface Step {
-        String next(String after, int limit);
+        LookupRepository.Walked next(String after, int limit);
     }
 
     private final Step step;
@@ -30,7 +30,11 @@ public final class StoredAnswerBackfill implements Runnable {
         this.failed = failed;
     }
 
-    /** Rewrites the answers stored before answers were compressed (migration V4). */
+    /**
+     * Rewrites the answers not stored as {@link StoredAnswer} packs them now: text stored before answers were
+     * compressed (migration V4), gzip stored before they were packed with a dictionary. Looks at every file
+     * once per start (its first bytes), 200 per transaction.
+     */
     public static StoredAnswerBackfill compressing(LookupRepository lookups) {
         return new StoredAnswerBackfill(lookups::compressStoredAnswers, "stored answers compressed",
                 "stored answers cannot be compressed now");
@@ -41,7 +45,10 @@ public final class StoredAnswerBackfill implements Runnable {
      * they were kept (migration V5) from their stored answers; until then their fields read as empty.
      */
     public static StoredAnswerBackfill answerFields(LookupRepository lookups) {
-        return new StoredAnswerBackfill(lookups::fillAnswerFields, "answer fields filled from stored answers",
+        return new StoredAnswerBackfill((after, limit) -> {
+            String last = lookups.fillAnswerFields(after, limit);
+            return last == null ? null : new LookupRepository.Walked(last, limit);
+        }, "answer fields filled from stored answers",
                 "answer fields cannot be filled now");
     }
 
@@ -52,10 +59,10 @@ public final class StoredAnswerBackfill implements Runnable {
         }
         long rows = 0;
         try {
-            String last;
-            while ((last = step.next(after, CHUNK)) != null) {
-                after = last;
-                rows += CHUNK;
+            LookupRepository.Walked chunk;
+            while ((chunk = step.next(after, CHUNK)) != null) {
+                after = chunk.last();
+                rows += chunk.changed();
                 if (Thread.currentThread().isInterrupted()) {
                     return; // stopping: the next start goes on
                 }
