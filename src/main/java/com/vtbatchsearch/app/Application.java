@@ -5,6 +5,7 @@ import com.vtbatchsearch.batch.BatchRepository;
 import com.vtbatchsearch.batch.BatchService;
 import com.vtbatchsearch.batch.Freshness;
 import com.vtbatchsearch.batch.RecheckRepository;
+import com.vtbatchsearch.batch.StagedUploadRepository;
 import com.vtbatchsearch.batch.VerdictPolicy;
 import com.vtbatchsearch.batch.WatchSchedule;
 import com.vtbatchsearch.lookup.CallLogPruner;
@@ -152,7 +153,8 @@ public final class Application implements AutoCloseable {
             LOG.warning("VT_API_KEY is not set: uploads are accepted, lookups wait for a key");
         }
         batchService = new BatchService(batchRepository, new RecheckRepository(database, batchRepository.policy()), queue, limiter, clock,
-                config.changeMinDelta());
+                config.changeMinDelta()).storeInBackground(new StagedUploadRepository(batchRepository),
+                        startStorer(), BatchService.BACKGROUND_STORE_MIN_HASHES);
         // Per-client budgets live where every instance sees them: with the queue in Redis, else in the database.
         throttleStore = redis == null ? new ClientChargeRepository(database)
                 : new RedisThrottleStore(redis, RedisLookupQueue.DEFAULT_PREFIX);
@@ -188,7 +190,36 @@ public final class Application implements AutoCloseable {
         });
         started.scheduleWithFixedDelay(events, EVENTS_INTERVAL.toMillis(), EVENTS_INTERVAL.toMillis(),
                 TimeUnit.MILLISECONDS);
+        // Uploads kept but not stored yet (a stopped instance's, or while the background store was busy).
+        started.scheduleWithFixedDelay(batchService::storeWaitingUploads, 0, EVENTS_INTERVAL.toMillis(),
+                TimeUnit.MILLISECONDS);
     }
+
+    /**
+     * The thread that writes big uploads' batches after their upload was answered (see
+     * {@link BatchService#storeInBackground}); at most {@link #STORER_QUEUE} wait, each holding its hashes in
+     * memory: more are refused, stay kept in the database, and are stored by the periodic look.
+     */
+    private java.util.concurrent.Executor startStorer() {
+        java.util.concurrent.ThreadPoolExecutor storer = new java.util.concurrent.ThreadPoolExecutor(1, 1, 0,
+                TimeUnit.MILLISECONDS, new java.util.concurrent.ArrayBlockingQueue<>(STORER_QUEUE), task -> {
+                    Thread thread = new Thread(task, "vt-batch-search-storer");
+                    thread.setDaemon(true);
+                    return thread;
+                });
+        toClose.push(() -> {
+            storer.shutdown();
+            if (!storer.awaitTermination(WORKER_STOP_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)) {
+                storer.shutdownNow();
+                LOG.warning("the background store did not finish in time; the uploads it held are stored at the"
+                        + " next start");
+            }
+        });
+        return storer;
+    }
+
+    /** Big uploads that may wait for the background store, holding their hashes in memory. */
+    private static final int STORER_QUEUE = 4;
 
     /** The webhook of {@code WEBHOOK_URL}; null when none is set. */
     public Webhook webhook() {

@@ -86,10 +86,15 @@ public final class BatchRepository {
      *     too lets it take its turn; the lookup itself is still made once)
      */
     public List<String> create(String id, Instant createdAt, ExtractedHashes hashes) {
+        return database.inTransaction("cannot store batch " + id, c -> create(c, id, createdAt, hashes));
+    }
+
+    /** {@link #create(String, Instant, ExtractedHashes)} inside the caller's transaction. */
+    List<String> create(Connection c, String id, Instant createdAt, ExtractedHashes hashes) throws SQLException {
         long now = createdAt.toEpochMilli();
         long resultCutoff = freshness.resultCutoff(createdAt).toEpochMilli();
         long notFoundCutoff = freshness.notFoundCutoff(createdAt).toEpochMilli();
-        return database.inTransaction("cannot store batch " + id, c -> {
+        {
             try (PreparedStatement batch = c.prepareStatement(
                     "INSERT INTO batches (id, created_at, found, unique_count) VALUES (?, ?, ?, ?)")) {
                 batch.setString(1, id);
@@ -145,7 +150,7 @@ public final class BatchRepository {
             Collections.sort(stale);
             markStale(c, stale, resultCutoff, notFoundCutoff);
             return open;
-        });
+        }
     }
 
     /** Rows per INSERT statement: few statements for a big batch, few enough parameters for any engine. */

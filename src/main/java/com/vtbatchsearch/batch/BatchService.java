@@ -65,8 +65,37 @@ public final class BatchService {
         this.facetCache = new FacetCache(nanos);
     }
 
-    /** What a new batch holds. */
-    public record Submitted(String id, long found, int unique, int queued) {
+    /**
+     * What a new batch holds. {@code queued}: the lookups queued by the time {@link #submit} answers; 0 for an
+     * upload stored in the background ({@code stored} false), whose lookups are queued once it is stored.
+     */
+    public record Submitted(String id, long found, int unique, int queued, boolean stored) {
+        public Submitted(String id, long found, int unique, int queued) {
+            this(id, found, unique, queued, true);
+        }
+    }
+
+    /** Uploads of at least this many distinct hashes are answered once staged and stored in the background. */
+    public static final int BACKGROUND_STORE_MIN_HASHES = 10_000;
+    /** How long a staged upload is left to the task that staged it before the periodic look stores it. */
+    static final java.time.Duration STAGED_GRACE = java.time.Duration.ofSeconds(10);
+
+    private volatile StagedUploadRepository staged;
+    private volatile java.util.concurrent.Executor storer;
+    private volatile int backgroundMinHashes = Integer.MAX_VALUE;
+
+    /**
+     * Answers uploads of at least {@code minHashes} distinct hashes as soon as they are staged (one row; see
+     * {@link StagedUploadRepository}) and writes their batch on {@code storer}; the report and the API say the
+     * batch is being stored meanwhile. Uploads that {@code storer} refuses (it is full) stay staged and are
+     * stored by {@link #storeWaitingUploads}, which the application runs every few seconds.
+     */
+    public BatchService storeInBackground(StagedUploadRepository staged, java.util.concurrent.Executor storer,
+            int minHashes) {
+        this.staged = staged;
+        this.storer = storer;
+        this.backgroundMinHashes = minHashes;
+        return this;
     }
 
     /**
@@ -214,11 +243,81 @@ public final class BatchService {
 
     public Submitted submit(ExtractedHashes hashes) {
         String id = UUID.randomUUID().toString();
+        if (staged != null && hashes.unique() >= backgroundMinHashes) {
+            staged.stage(id, clock.instant(), hashes);
+            LOG.info(() -> "batch " + id + ": " + hashes.found() + " hashes found, " + hashes.unique()
+                    + " distinct, kept; storing it in the background");
+            try {
+                storer.execute(() -> storeStagedQuietly(id, hashes));
+            } catch (java.util.concurrent.RejectedExecutionException e) {
+                LOG.info(() -> "batch " + id + ": the background store is busy; stored at its next look");
+            }
+            return new Submitted(id, hashes.found(), hashes.unique(), 0, false);
+        }
         List<String> toLookUp = batches.create(id, clock.instant(), hashes);
         enqueue(id, toLookUp);
         LOG.info(() -> "batch " + id + ": " + hashes.found() + " hashes found, " + hashes.unique() + " distinct, "
                 + toLookUp.size() + " queued for lookup");
         return new Submitted(id, hashes.found(), hashes.unique(), toLookUp.size());
+    }
+
+    /**
+     * Writes the batch of the upload staged under {@code id} and queues its lookups.
+     *
+     * @param hashes the upload's hashes when still at hand, or null to read them from the staged row
+     * @return false when there was nothing to store (stored already, by this or another instance)
+     */
+    public boolean storeStaged(String id, ExtractedHashes hashes) {
+        Optional<List<String>> open = staged.store(id, hashes);
+        open.ifPresent(toLookUp -> {
+            enqueue(id, toLookUp);
+            LOG.info(() -> "batch " + id + ": stored, " + toLookUp.size() + " queued for lookup");
+        });
+        return open.isPresent();
+    }
+
+    private void storeStagedQuietly(String id, ExtractedHashes hashes) {
+        try {
+            storeStaged(id, hashes);
+        } catch (RuntimeException e) {
+            LOG.warning(() -> "batch " + id + " cannot be stored now (" + e.getMessage()
+                    + "); it stays kept and is stored at the next look");
+        }
+    }
+
+    /**
+     * Stores the uploads left staged for longer than {@link #STAGED_GRACE} (by a stopped instance, or when the
+     * background store was busy), oldest first, at most 10 a run; never throws.
+     *
+     * @return how many were stored now
+     */
+    public int storeWaitingUploads() {
+        if (staged == null) {
+            return 0;
+        }
+        int stored = 0;
+        try {
+            for (String id : staged.waiting(clock.instant().minus(STAGED_GRACE), 10)) {
+                try {
+                    if (storeStaged(id, null)) {
+                        stored++;
+                    }
+                } catch (RuntimeException e) {
+                    LOG.warning(() -> "batch " + id + " cannot be stored now (" + e.getMessage() + "); trying again later");
+                }
+            }
+        } catch (RuntimeException e) {
+            LOG.warning(() -> "the kept uploads cannot be listed now (" + e.getMessage() + "); trying again later");
+        }
+        return stored;
+    }
+
+    /** The upload being stored under {@code id} (see {@link #storeInBackground}); empty once its batch exists. */
+    public Optional<StagedUploadRepository.Staged> storing(String id) {
+        if (staged == null || id == null || !CANONICAL_UUID.matcher(id).matches()) {
+            return Optional.empty();
+        }
+        return staged.find(id);
     }
 
     /**

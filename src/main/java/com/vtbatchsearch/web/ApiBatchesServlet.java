@@ -61,7 +61,11 @@ public final class ApiBatchesServlet extends HttpServlet {
     }
 
     /** The answer to a successful POST. */
-    public record Created(String id, String reportUrl, long found, int unique) {
+    /**
+     * A new batch. {@code stored}: false for a big upload whose batch is written in the background (seconds);
+     * until it is, the batch's addresses answer 503 with {@code Retry-After}.
+     */
+    public record Created(String id, String reportUrl, long found, int unique, boolean stored) {
     }
 
     /** A batch as GET answers it; {@code offset} and {@code limit} only when a page was asked for. */
@@ -77,7 +81,7 @@ public final class ApiBatchesServlet extends HttpServlet {
         if (path.length == 2 && "refresh".equals(path[1])) {
             Optional<Integer> stale = batches.staleLookups(path[0]);
             if (stale.isEmpty()) {
-                Views.jsonError(response, json, HttpServletResponse.SC_NOT_FOUND, "No such batch.");
+                noSuchBatch(request, response);
                 return;
             }
             int queued;
@@ -128,7 +132,8 @@ public final class ApiBatchesServlet extends HttpServlet {
         String context = request.getContextPath();
         response.setHeader("Location", context + "/api/batches/" + batch.id());
         Views.json(response, json, HttpServletResponse.SC_CREATED,
-                new Created(batch.id(), context + "/report/" + batch.id(), batch.found(), batch.unique()));
+                new Created(batch.id(), context + "/report/" + batch.id(), batch.found(), batch.unique(),
+                        batch.stored()));
     }
 
     /**
@@ -150,7 +155,7 @@ public final class ApiBatchesServlet extends HttpServlet {
         }
         Optional<BatchService.RecheckEstimate> estimate = batches.recheckEstimate(id);
         if (estimate.isEmpty()) {
-            Views.jsonError(response, json, HttpServletResponse.SC_NOT_FOUND, "No such batch.");
+            noSuchBatch(request, response);
             return;
         }
         if (dryRun) {
@@ -171,7 +176,7 @@ public final class ApiBatchesServlet extends HttpServlet {
             }
             estimate = batches.recheckEstimate(id);
             if (estimate.isEmpty()) {
-                Views.jsonError(response, json, HttpServletResponse.SC_NOT_FOUND, "No such batch.");
+                noSuchBatch(request, response);
                 return;
             }
         }
@@ -212,7 +217,7 @@ public final class ApiBatchesServlet extends HttpServlet {
             return;
         }
         if (!batches.watch(id, watch.orElse(null))) {
-            Views.jsonError(response, json, HttpServletResponse.SC_NOT_FOUND, "No such batch.");
+            noSuchBatch(request, response);
             return;
         }
         java.util.Map<String, Object> answer = new java.util.LinkedHashMap<>();
@@ -234,7 +239,7 @@ public final class ApiBatchesServlet extends HttpServlet {
     @Override
     protected void doDelete(HttpServletRequest request, HttpServletResponse response) throws IOException {
         if (!batches.delete(PathIds.single(request.getPathInfo()))) {
-            Views.jsonError(response, json, HttpServletResponse.SC_NOT_FOUND, "No such batch.");
+            noSuchBatch(request, response);
             return;
         }
         response.setStatus(HttpServletResponse.SC_NO_CONTENT);
@@ -254,7 +259,7 @@ public final class ApiBatchesServlet extends HttpServlet {
         }
         String id = PathIds.single(request.getPathInfo());
         if (batches.find(id).isEmpty()) {
-            Views.jsonError(response, json, HttpServletResponse.SC_NOT_FOUND, "No such batch.");
+            noSuchBatch(request, response);
             return;
         }
         ItemQuery query;
@@ -296,7 +301,7 @@ public final class ApiBatchesServlet extends HttpServlet {
         }
         Optional<BatchService.Report> report = batches.report(id, query);
         if (report.isEmpty()) {
-            Views.jsonError(response, json, HttpServletResponse.SC_NOT_FOUND, "No such batch.");
+            noSuchBatch(request, response);
             return;
         }
         BatchService.Report r = report.get();
@@ -356,7 +361,7 @@ public final class ApiBatchesServlet extends HttpServlet {
             throws IOException {
         Optional<BatchService.Report> summary = batches.summary(id, query);
         if (summary.isEmpty()) {
-            Views.jsonError(response, json, HttpServletResponse.SC_NOT_FOUND, "No such batch.");
+            noSuchBatch(id, response);
             return;
         }
         BatchService.Report r = summary.get();
@@ -433,7 +438,7 @@ public final class ApiBatchesServlet extends HttpServlet {
         }
         Optional<java.util.Map<String, List<BatchRepository.FacetValue>>> facets = batches.facets(id, asked);
         if (facets.isEmpty()) {
-            Views.jsonError(response, json, HttpServletResponse.SC_NOT_FOUND, "No such batch.");
+            noSuchBatch(request, response);
             return;
         }
         response.setHeader("Cache-Control", "no-store");
@@ -500,7 +505,7 @@ public final class ApiBatchesServlet extends HttpServlet {
         try {
             if (!exports.write(id, format, query, filter, comments, response.getOutputStream())) {
                 response.reset();
-                Views.jsonError(response, json, HttpServletResponse.SC_NOT_FOUND, "No such batch.");
+                noSuchBatch(id, response);
             }
         } catch (RuntimeException e) {
             failedPartWay(id, response, e);
@@ -526,5 +531,15 @@ public final class ApiBatchesServlet extends HttpServlet {
     /** The name holds only letters, digits, hyphens and dots (see {@link ExportFilter#fileName}): no quoting beyond the quotes. */
     private static void attachment(HttpServletResponse response, String fileName) {
         response.setHeader("Content-Disposition", "attachment; filename=\"" + fileName + "\"");
+    }
+
+    /** 404 for an unknown batch; 503 with {@code Retry-After} for one still being stored. */
+    private void noSuchBatch(HttpServletRequest request, HttpServletResponse response) throws IOException {
+        String[] path = PathIds.segments(request.getPathInfo());
+        noSuchBatch(path.length == 0 ? null : path[0], response);
+    }
+
+    private void noSuchBatch(String id, HttpServletResponse response) throws IOException {
+        Views.jsonNoSuchBatch(response, json, batches.storing(id));
     }
 }

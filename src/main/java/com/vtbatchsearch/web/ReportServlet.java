@@ -55,7 +55,7 @@ public final class ReportServlet extends HttpServlet {
         Optional<Integer> stale = path.length == 2 && "refresh".equals(path[1])
                 ? batches.staleLookups(path[0]) : Optional.empty();
         if (stale.isEmpty()) {
-            Views.renderNotFound(request, response);
+            notFound(request, response);
             return;
         }
         try (UploadThrottle.Ticket ticket = throttle.admitRefresh(request.getRemoteAddr())) {
@@ -80,7 +80,7 @@ public final class ReportServlet extends HttpServlet {
             throws ServletException, IOException {
         Optional<BatchService.RecheckEstimate> estimate = batches.recheckEstimate(id);
         if (estimate.isEmpty()) {
-            Views.renderNotFound(request, response);
+            notFound(request, response);
             return;
         }
         if (estimate.get().running()) {
@@ -111,7 +111,7 @@ public final class ReportServlet extends HttpServlet {
             watch = com.vtbatchsearch.batch.Recheck.Watch.parse(request.getParameter("watch"));
         } catch (IllegalArgumentException e) {
             if (batches.find(id).isEmpty()) {
-                Views.renderNotFound(request, response);
+                notFound(request, response);
                 return;
             }
             request.setAttribute("error", e.getMessage());
@@ -119,7 +119,7 @@ public final class ReportServlet extends HttpServlet {
             return;
         }
         if (!batches.watch(id, watch.orElse(null))) {
-            Views.renderNotFound(request, response);
+            notFound(request, response);
             return;
         }
         response.setStatus(HttpServletResponse.SC_SEE_OTHER);
@@ -131,7 +131,7 @@ public final class ReportServlet extends HttpServlet {
         if (!"yes".equals(request.getParameter("confirm"))) {
             Optional<Batch> batch = batches.find(id);
             if (batch.isEmpty()) {
-                Views.renderNotFound(request, response);
+                notFound(request, response);
                 return;
             }
             request.setAttribute("batch", batch.get());
@@ -139,7 +139,7 @@ public final class ReportServlet extends HttpServlet {
             return;
         }
         if (!batches.delete(id)) {
-            Views.renderNotFound(request, response);
+            notFound(request, response);
             return;
         }
         response.setStatus(HttpServletResponse.SC_SEE_OTHER);
@@ -166,12 +166,18 @@ public final class ReportServlet extends HttpServlet {
             ItemQuery query) throws ServletException, IOException {
         Optional<BatchService.Report> report = batches.report(id, query);
         if (report.isEmpty()) {
-            Views.renderNotFound(request, response);
+            notFound(request, response);
             return;
         }
         request.setAttribute("report", report.get());
         request.setAttribute("recheckEstimate", batches.recheckEstimate(id).orElse(null));
         request.setAttribute("pollSeconds", POLL_SECONDS);
         Views.render(request, response, status, "report");
+    }
+
+    /** 404 for an unknown report; for one still being stored, a page that reloads itself (503, {@code Retry-After}). */
+    private void notFound(HttpServletRequest request, HttpServletResponse response) throws ServletException, IOException {
+        String[] path = PathIds.segments(request.getPathInfo());
+        Views.renderNotFound(request, response, path.length == 0 ? Optional.empty() : batches.storing(path[0]));
     }
 }

@@ -45,6 +45,24 @@ public final class Http {
         return page;
     }
 
+    /**
+     * Waits until the batch of a big upload, stored in the background, is stored: its API answer stops being
+     * 503 ("being stored"); fails after a minute or on any other answer than 503 or 200.
+     */
+    public void awaitStored(String batchId) throws IOException, InterruptedException {
+        long deadline = System.nanoTime() + java.time.Duration.ofMinutes(1).toNanos();
+        while (true) {
+            HttpResponse<String> answer = get("/api/batches/" + batchId + "?limit=1");
+            if (answer.statusCode() == 200) {
+                return;
+            }
+            if (answer.statusCode() != 503 || System.nanoTime() > deadline) {
+                throw new AssertionError("batch " + batchId + " not stored: " + answer.statusCode() + " " + answer.body());
+            }
+            Thread.sleep(100);
+        }
+    }
+
     public HttpResponse<byte[]> getBytes(String path) throws IOException, InterruptedException {
         return client.send(HttpRequest.newBuilder(uri(path)).timeout(Duration.ofSeconds(60)).GET().build(),
                 HttpResponse.BodyHandlers.ofByteArray());

@@ -77,7 +77,9 @@ class ExportStreamIT {
         HttpResponse<String> created = http().post("/api/batches", "text/plain",
                 upload.toString().getBytes(StandardCharsets.UTF_8));
         assertEquals(201, created.statusCode(), created.body());
-        batchId = json.readTree(created.body()).path("id").asText();
+        String id = json.readTree(created.body()).path("id").asText();
+        http().awaitStored(id); // stored in the background: 30,000 hashes
+        batchId = id;
     }
 
     @Test

@@ -1,6 +1,7 @@
 package com.vtbatchsearch.web;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -77,6 +78,28 @@ class LargeReportIT {
         String id = json.readTree(created.body()).path("id").asText();
         assertEquals(HASHES, json.readTree(created.body()).path("unique").asInt());
 
+        assertFalse(json.readTree(created.body()).path("stored").asBoolean(true), "stored in the background");
+
+        // Until its batch is written the report says so (503, Retry-After) rather than "no such report".
+        HttpResponse<String> storing = http.get("/report/" + id);
+        assertEquals(503, storing.statusCode(), "asked at once, while 100,000 items are being written");
+        assertEquals("1", storing.headers().firstValue("Retry-After").orElse(null));
+        assertTrue(storing.body().contains("Storing the report") && storing.body().contains("100,000"), storing.body());
+        long storedMs;
+        start = System.nanoTime();
+        while (true) {
+            HttpResponse<String> answer = http.get("/api/batches/" + id + "?limit=1");
+            if (answer.statusCode() == 200) {
+                storedMs = millisSince(start) + uploadMs;
+                break;
+            }
+            assertEquals(503, answer.statusCode(), answer.body());
+            assertEquals("1", answer.headers().firstValue("Retry-After").orElse(null));
+            assertTrue(json.readTree(answer.body()).path("storing").asBoolean(), answer.body());
+            assertTrue(millisSince(start) < 120_000, "stored within two minutes");
+            Thread.sleep(100);
+        }
+
         start = System.nanoTime();
         HttpResponse<String> page = http.get("/report/" + id);
         long pageMs = millisSince(start);
@@ -148,10 +171,10 @@ class LargeReportIT {
             assertEquals(hashes.get(i), byName.path("items").get(i).path("hash").asText());
         }
 
-        System.out.printf("LargeReportIT: %,d hashes; upload %d ms; report page %,d bytes in %d ms; "
+        System.out.printf("LargeReportIT: %,d hashes; upload answered in %d ms, stored %d ms after it was sent; report page %,d bytes in %d ms; "
                 + "first JSON page %,d bytes in %d ms; last page %d ms; sorted by hash %d ms; text search %d ms; "
                 + "CSV export %,d bytes in %d ms; JSON export %,d bytes in %d ms; CSV export sorted by hash %d ms; "
-                + "JSON export sorted by name (all tied) %d ms%n", HASHES, uploadMs, pageBytes, pageMs,
+                + "JSON export sorted by name (all tied) %d ms%n", HASHES, uploadMs, storedMs, pageBytes, pageMs,
                 firstBytes, firstMs, lastMs, sortedMs, searchMs, csv.body().length, csvMs, jsonExport.body().length,
                 jsonMs, sortedCsvMs, byNameMs);
     }
