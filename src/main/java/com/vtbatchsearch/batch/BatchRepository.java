@@ -94,63 +94,61 @@ public final class BatchRepository {
         long now = createdAt.toEpochMilli();
         long resultCutoff = freshness.resultCutoff(createdAt).toEpochMilli();
         long notFoundCutoff = freshness.notFoundCutoff(createdAt).toEpochMilli();
-        {
-            try (PreparedStatement batch = c.prepareStatement(
-                    "INSERT INTO batches (id, created_at, found, unique_count) VALUES (?, ?, ?, ?)")) {
-                batch.setString(1, id);
-                batch.setLong(2, now);
-                batch.setLong(3, hashes.found());
-                batch.setInt(4, hashes.unique());
-                batch.executeUpdate();
-            }
-            insertItems(c, id, new ArrayList<>(hashes.distinct().entrySet()), hashes);
-            // One statement for all the batch's hashes: new ones become pending, failed ones pending again.
-            // ON CONFLICT ... DO UPDATE locks the row even when its WHERE is false: taking the locks in
-            // one order (the hashes sorted) is what keeps two uploads (or an upload and an answer) from
-            // deadlocking, and what keeps the keys read next true until the commit.
-            int written;
-            try (PreparedStatement lookup = c.prepareStatement("""
-                    INSERT INTO lookups (hash, status, attempts, updated_at)
-                    SELECT i.hash, 'pending', 0, ? FROM batch_items i WHERE i.batch_id = ? ORDER BY i.hash
-                    ON CONFLICT (hash) DO UPDATE SET status = 'pending', attempts = 0, error = NULL,
-                      updated_at = excluded.updated_at
-                    WHERE lookups.status = 'error'""")) {
-                lookup.setLong(1, now);
-                lookup.setString(2, id);
-                written = lookup.executeUpdate();
-            }
-            if (written > 0) {
-                ItemKeys.reopenFailed(c); // new rows, or failed lookups opened again: their items elsewhere
-            }
-            ItemKeys.fillAnswered(c, id);
-            // One read of the batch's lookups finds both the stale answers (marked next, in sorted order, so
-            // row locks come in the one order) and the open lookups, which the stale ones join once marked.
-            List<String> open = new ArrayList<>();
-            List<String> stale = new ArrayList<>();
-            try (PreparedStatement s = c.prepareStatement("""
-                    SELECT i.hash, l.status, l.refresh, l.updated_at FROM batch_items i JOIN lookups l ON l.hash = i.hash
-                    WHERE i.batch_id = ? ORDER BY i.position""")) {
-                s.setString(1, id);
-                try (ResultSet r = s.executeQuery()) {
-                    while (r.next()) {
-                        String status = r.getString(2);
-                        boolean refreshing = r.getInt(3) == 1;
-                        long updatedAt = r.getLong(4);
-                        boolean isStale = !refreshing && (BatchItem.DONE.equals(status) && updatedAt < resultCutoff
-                                || BatchItem.NOT_FOUND.equals(status) && updatedAt < notFoundCutoff);
-                        if (isStale) {
-                            stale.add(r.getString(1));
-                        }
-                        if (isStale || refreshing || "pending".equals(status)) {
-                            open.add(r.getString(1));
-                        }
+        try (PreparedStatement batch = c.prepareStatement(
+                "INSERT INTO batches (id, created_at, found, unique_count) VALUES (?, ?, ?, ?)")) {
+            batch.setString(1, id);
+            batch.setLong(2, now);
+            batch.setLong(3, hashes.found());
+            batch.setInt(4, hashes.unique());
+            batch.executeUpdate();
+        }
+        insertItems(c, id, new ArrayList<>(hashes.distinct().entrySet()), hashes);
+        // One statement for all the batch's hashes: new ones become pending, failed ones pending again.
+        // ON CONFLICT ... DO UPDATE locks the row even when its WHERE is false: taking the locks in
+        // one order (the hashes sorted) is what keeps two uploads (or an upload and an answer) from
+        // deadlocking, and what keeps the keys read next true until the commit.
+        int written;
+        try (PreparedStatement lookup = c.prepareStatement("""
+                INSERT INTO lookups (hash, status, attempts, updated_at)
+                SELECT i.hash, 'pending', 0, ? FROM batch_items i WHERE i.batch_id = ? ORDER BY i.hash
+                ON CONFLICT (hash) DO UPDATE SET status = 'pending', attempts = 0, error = NULL,
+                  updated_at = excluded.updated_at
+                WHERE lookups.status = 'error'""")) {
+            lookup.setLong(1, now);
+            lookup.setString(2, id);
+            written = lookup.executeUpdate();
+        }
+        if (written > 0) {
+            ItemKeys.reopenFailed(c); // new rows, or failed lookups opened again: their items elsewhere
+        }
+        ItemKeys.fillAnswered(c, id);
+        // One read of the batch's lookups finds both the stale answers (marked next, in sorted order, so
+        // row locks come in the one order) and the open lookups, which the stale ones join once marked.
+        List<String> open = new ArrayList<>();
+        List<String> stale = new ArrayList<>();
+        try (PreparedStatement s = c.prepareStatement("""
+                SELECT i.hash, l.status, l.refresh, l.updated_at FROM batch_items i JOIN lookups l ON l.hash = i.hash
+                WHERE i.batch_id = ? ORDER BY i.position""")) {
+            s.setString(1, id);
+            try (ResultSet r = s.executeQuery()) {
+                while (r.next()) {
+                    String status = r.getString(2);
+                    boolean refreshing = r.getInt(3) == 1;
+                    long updatedAt = r.getLong(4);
+                    boolean isStale = !refreshing && (BatchItem.DONE.equals(status) && updatedAt < resultCutoff
+                            || BatchItem.NOT_FOUND.equals(status) && updatedAt < notFoundCutoff);
+                    if (isStale) {
+                        stale.add(r.getString(1));
+                    }
+                    if (isStale || refreshing || "pending".equals(status)) {
+                        open.add(r.getString(1));
                     }
                 }
             }
-            Collections.sort(stale);
-            markStale(c, stale, resultCutoff, notFoundCutoff);
-            return open;
         }
+        Collections.sort(stale);
+        markStale(c, stale, resultCutoff, notFoundCutoff);
+        return open;
     }
 
     /** Rows per INSERT statement: few statements for a big batch, few enough parameters for any engine. */
