@@ -38,8 +38,11 @@ import java.util.ArrayList;
 import java.util.Deque;
 import java.util.List;
 import java.util.UUID;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.Executor;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.logging.Logger;
 import redis.clients.jedis.UnifiedJedis;
@@ -200,9 +203,9 @@ public final class Application implements AutoCloseable {
      * {@link BatchService#storeInBackground}); at most {@link #STORER_QUEUE} wait, each holding its hashes in
      * memory: more are refused, stay kept in the database, and are stored by the periodic look.
      */
-    private java.util.concurrent.Executor startStorer() {
-        java.util.concurrent.ThreadPoolExecutor storer = new java.util.concurrent.ThreadPoolExecutor(1, 1, 0,
-                TimeUnit.MILLISECONDS, new java.util.concurrent.ArrayBlockingQueue<>(STORER_QUEUE), task -> {
+    private Executor startStorer() {
+        ThreadPoolExecutor storer = new ThreadPoolExecutor(1, 1, 0,
+                TimeUnit.MILLISECONDS, new ArrayBlockingQueue<>(STORER_QUEUE), task -> {
                     Thread thread = new Thread(task, "vt-batch-search-storer");
                     thread.setDaemon(true);
                     return thread;

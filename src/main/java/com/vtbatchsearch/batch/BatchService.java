@@ -3,10 +3,13 @@ package com.vtbatchsearch.batch;
 import com.vtbatchsearch.lookup.RateLimiter;
 import com.vtbatchsearch.queue.LookupQueue;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.logging.Logger;
 import java.util.regex.Pattern;
 
@@ -78,10 +81,10 @@ public final class BatchService {
     /** Uploads of at least this many distinct hashes are answered once staged and stored in the background. */
     public static final int BACKGROUND_STORE_MIN_HASHES = 10_000;
     /** How long a staged upload is left to the task that staged it before the periodic look stores it. */
-    static final java.time.Duration STAGED_GRACE = java.time.Duration.ofSeconds(10);
+    static final Duration STAGED_GRACE = Duration.ofSeconds(10);
 
     private volatile StagedUploadRepository staged;
-    private volatile java.util.concurrent.Executor storer;
+    private volatile Executor storer;
     private volatile int backgroundMinHashes = Integer.MAX_VALUE;
 
     /**
@@ -90,7 +93,7 @@ public final class BatchService {
      * batch is being stored meanwhile. Uploads that {@code storer} refuses (it is full) stay staged and are
      * stored by {@link #storeWaitingUploads}, which the application runs every few seconds.
      */
-    public BatchService storeInBackground(StagedUploadRepository staged, java.util.concurrent.Executor storer,
+    public BatchService storeInBackground(StagedUploadRepository staged, Executor storer,
             int minHashes) {
         this.staged = staged;
         this.storer = storer;
@@ -249,7 +252,7 @@ public final class BatchService {
                     + " distinct, kept; storing it in the background");
             try {
                 storer.execute(() -> storeStagedQuietly(id, hashes));
-            } catch (java.util.concurrent.RejectedExecutionException e) {
+            } catch (RejectedExecutionException e) {
                 LOG.info(() -> "batch " + id + ": the background store is busy; stored at its next look");
             }
             return new Submitted(id, hashes.found(), hashes.unique(), 0, false);

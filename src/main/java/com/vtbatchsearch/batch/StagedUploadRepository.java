@@ -2,6 +2,8 @@ package com.vtbatchsearch.batch;
 
 import com.vtbatchsearch.store.Database;
 import com.vtbatchsearch.store.StoreException;
+import java.io.BufferedInputStream;
+import java.io.BufferedOutputStream;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
@@ -17,8 +19,13 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.zip.Deflater;
+import java.util.zip.DeflaterOutputStream;
+import java.util.zip.Inflater;
+import java.util.zip.InflaterInputStream;
 
 /**
  * Big uploads kept whole, in one row each ({@code staged_uploads}), until their batch is written: staging
@@ -45,7 +52,7 @@ public final class StagedUploadRepository {
     public record Staged(String id, Instant createdAt, int unique) {
         /** The count for a page: {@code 100,000}. */
         public String getUniqueText() {
-            return String.format(java.util.Locale.ROOT, "%,d", unique);
+            return String.format(Locale.ROOT, "%,d", unique);
         }
     }
 
@@ -139,9 +146,9 @@ public final class StagedUploadRepository {
     static byte[] encode(ExtractedHashes hashes) {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream(hashes.unique() * 30 + 16);
         bytes.write(FORMAT);
-        java.util.zip.Deflater deflater = new java.util.zip.Deflater(java.util.zip.Deflater.BEST_SPEED);
-        try (DataOutputStream out = new DataOutputStream(new java.io.BufferedOutputStream(
-                new java.util.zip.DeflaterOutputStream(bytes, deflater, 64 * 1024), 64 * 1024))) {
+        Deflater deflater = new Deflater(Deflater.BEST_SPEED);
+        try (DataOutputStream out = new DataOutputStream(new BufferedOutputStream(
+                new DeflaterOutputStream(bytes, deflater, 64 * 1024), 64 * 1024))) {
             out.writeLong(hashes.found());
             out.writeInt(hashes.unique());
             for (Map.Entry<String, HashType> hash : hashes.distinct().entrySet()) {
@@ -163,10 +170,10 @@ public final class StagedUploadRepository {
 
     /** The hashes {@link #encode} wrote; a clear error for bytes it did not write. */
     static ExtractedHashes decode(byte[] payload) {
-        java.util.zip.Inflater inflater = new java.util.zip.Inflater();
+        Inflater inflater = new Inflater();
         ByteArrayInputStream source = new ByteArrayInputStream(payload, 1, Math.max(0, payload.length - 1));
-        try (DataInputStream in = new DataInputStream(new java.io.BufferedInputStream(
-                new java.util.zip.InflaterInputStream(source, inflater), 64 * 1024))) {
+        try (DataInputStream in = new DataInputStream(new BufferedInputStream(
+                new InflaterInputStream(source, inflater), 64 * 1024))) {
             if (payload.length == 0 || payload[0] != FORMAT) {
                 throw new IOException("unknown format " + (payload.length == 0 ? "(no bytes)" : payload[0]));
             }

@@ -1,11 +1,13 @@
 package com.vtbatchsearch.web;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.vtbatchsearch.batch.StagedUploadRepository.Staged;
 import jakarta.servlet.ServletException;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.util.Map;
+import java.util.Optional;
 
 /** Forwards to the JSP views under WEB-INF and writes JSON answers, the two ways a servlet answers. */
 final class Views {
@@ -33,7 +35,7 @@ final class Views {
      * {@code Retry-After} and a page that reloads itself once it is.
      */
     static void renderNotFound(HttpServletRequest request, HttpServletResponse response,
-            java.util.Optional<com.vtbatchsearch.batch.StagedUploadRepository.Staged> storing)
+            Optional<Staged> storing)
             throws ServletException, IOException {
         if (storing.isEmpty()) {
             renderNotFound(request, response);
@@ -47,7 +49,7 @@ final class Views {
 
     /** The JSON answer for a batch that does not exist (404), or is still being stored (503, {@code Retry-After}). */
     static void jsonNoSuchBatch(HttpServletResponse response, ObjectMapper json,
-            java.util.Optional<com.vtbatchsearch.batch.StagedUploadRepository.Staged> storing) throws IOException {
+            Optional<Staged> storing) throws IOException {
         if (storing.isEmpty()) {
             jsonError(response, json, HttpServletResponse.SC_NOT_FOUND, "No such batch.");
             return;
